@@ -1,0 +1,191 @@
+"""component: the unit of a Kamaelia system, a generator talking through boxes.
+
+A subclass declares ``Inboxes`` and ``Outboxes`` (dicts of name to
+description, or lists of names; defaults inbox/control and outbox/signal)
+and writes ``main()`` as a generator: each ``yield`` hands control back to
+the scheduler.  Keyword arguments to the constructor become attributes.
+
+Boxes at their edges:
+- ``send`` to an outbox linked nowhere drops the message (Axon behaviour);
+  into a full inbox it raises ``noSpaceInBox`` and nothing is stored.
+- ``recv`` takes the oldest message (FIFO) or raises ``IndexError`` when
+  the box is empty; taking from a box that was full wakes its producers.
+- A delivery wakes the receiving component if it had paused.
+- An outbox links to one destination; linking it again raises
+  ``BoxAlreadyLinkedToDestination``.  Many outboxes may feed one inbox.
+- When a component finishes, the links it made are removed.
+"""
+
+from Axon.AxonExceptions import BoxAlreadyLinkedToDestination, invalidComponentInterface
+from Axon.Box import Box
+from Axon import Scheduler as _scheduler_module
+
+
+class component(object):
+    Inboxes = {"inbox": "Default inbox", "control": "Shutdown messages"}
+    Outboxes = {"outbox": "Default outbox", "signal": "Shutdown messages"}
+
+    def __init__(self, *args, **argd):
+        for key in argd:
+            setattr(self, key, argd[key])
+        self.name = "%s_%x" % (self.__class__.__name__, id(self) & 0xffffff)
+        self._alive = False
+        self._done = False
+        self._paused = False
+        self._queued = False
+        self._xqueued = False
+        self._gen = None
+        self._scheduler = None
+        self._parent = None
+        self.children = []
+        self._links = []
+        self.inboxes = {}
+        self.outboxes = {}
+        for box in self.Inboxes:
+            self.inboxes[box] = self._make_inbox(box)
+        for box in self.Outboxes:
+            self.outboxes[box] = Box(self, box, False)
+
+    def __repr__(self):
+        return "<%s>" % self.name
+
+    def _make_inbox(self, name):
+        return Box(self, name, True)
+
+    # -- boxes ----------------------------------------------------------------
+
+    def send(self, message, boxname="outbox"):
+        try:
+            box = self.outboxes[boxname]
+        except KeyError:
+            raise invalidComponentInterface("%s has no outbox %r" % (self.name, boxname))
+        target = box.target
+        while target is not None:
+            box = target
+            target = box.target
+        if box.items is not None:
+            box.put(message)
+
+    def recv(self, boxname="inbox"):
+        return self._inbox(boxname).take()
+
+    def dataReady(self, boxname="inbox"):
+        return len(self._inbox(boxname))
+
+    def anyReady(self):
+        for box in self.inboxes.values():
+            if len(box):
+                return True
+        return False
+
+    def _inbox(self, boxname):
+        try:
+            return self.inboxes[boxname]
+        except KeyError:
+            raise invalidComponentInterface("%s has no inbox %r" % (self.name, boxname))
+
+    def setInboxSize(self, boxname, size):
+        self._inbox(boxname).maxsize = size
+
+    def _box(self, end, outbox_side):
+        """The box named by one end, (component, boxname), of a link."""
+        comp, boxname = end
+        boxes = comp.outboxes if outbox_side else comp.inboxes
+        try:
+            return boxes[boxname]
+        except KeyError:
+            raise invalidComponentInterface("%s has no %s %r" % (
+                comp.name, "outbox" if outbox_side else "inbox", boxname))
+
+    def link(self, source, sink, *optionalargs, **kwargs):
+        """Link (component, box) to (component, box); returns the linkage.
+
+        passthrough=0: outbox to inbox; 1: inbox to a child's inbox;
+        2: a child's outbox to outbox.
+        """
+        passthrough = kwargs.get("passthrough", optionalargs[0] if optionalargs else 0)
+        if passthrough not in (0, 1, 2):
+            raise ValueError("passthrough must be 0, 1 or 2, not %r" % (passthrough,))
+        src = self._box(source, passthrough != 1)
+        dst = self._box(sink, passthrough == 2)
+        if src.target is not None:
+            raise BoxAlreadyLinkedToDestination(
+                "%r is already linked to %r" % (src, src.target))
+        src.target = dst
+        dst.sources.append(src)
+        linkage = (src, dst)
+        self._links.append(linkage)
+        if src.items:
+            src.drain_into(dst)
+        return linkage
+
+    def unlink(self, thecomponent=None, thelinkage=None):
+        """Remove one linkage, or every linkage this component made to or
+        from ``thecomponent``."""
+        for linkage in list(self._links):
+            src, dst = linkage
+            if (thelinkage is not None and linkage == thelinkage) or (
+                    thelinkage is None and (thecomponent is None or src.owner is thecomponent
+                                            or dst.owner is thecomponent)):
+                self._links.remove(linkage)
+                src.target = None
+                if src in dst.sources:
+                    dst.sources.remove(src)
+
+    # -- family and life cycle -------------------------------------------------
+
+    def addChildren(self, *children):
+        for child in children:
+            if child not in self.children:
+                self.children.append(child)
+                child._parent = self
+
+    def removeChild(self, child):
+        if child in self.children:
+            self.children.remove(child)
+            child._parent = None
+            self.unlink(thecomponent=child)
+
+    def childComponents(self):
+        return list(self.children)
+
+    def childrenDone(self):
+        """True when every child has finished; finished children are removed."""
+        for child in list(self.children):
+            if child._done:
+                self.removeChild(child)
+        return not self.children
+
+    def activate(self, Scheduler=None, Tracker=None, mainmethod="main"):
+        (Scheduler or _scheduler_module.scheduler.run).activate(self)
+        return self
+
+    def _generator(self):
+        return self.main()
+
+    def pause(self):
+        self._paused = True
+
+    def _delivered(self):
+        scheduler = self._scheduler
+        if scheduler is not None and self._paused:
+            scheduler.wake(self)
+
+    def _wake_producer(self, from_thread):
+        scheduler = self._scheduler
+        if scheduler is None or not self._alive:
+            return
+        if from_thread:
+            scheduler.wake_from_thread(self)
+        elif self._paused:
+            scheduler.wake(self)
+
+    def _closeDown(self):
+        self.unlink()
+
+    def _abandon(self):
+        pass
+
+    def main(self):
+        yield 1
+

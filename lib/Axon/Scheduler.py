@@ -1,0 +1,160 @@
+"""The scheduler: runs the ``main()`` generators of active components.
+
+``scheduler.run.runThreads()`` runs rounds: every component that is not
+paused gets one step (one ``next()`` of its generator).  It returns when no
+component is left.  When every component is paused it blocks on a lock
+until a delivery or a threaded component's thread wakes it: no CPU is used
+while idle.  If every component is paused and no thread is running, nothing
+can ever wake them, so it raises ``AxonException`` naming them instead of
+hanging.
+
+An exception raised inside a component ends ``runThreads()`` with that
+exception and its traceback.  Before it propagates, every threaded component
+still running is told to stop (``shutdownMicroprocess`` on its "control"),
+and ``scheduler.run`` is replaced by a fresh scheduler so the next
+``runThreads()`` starts clean.
+
+Thread safety: only the scheduler's own thread touches the run queue;
+other threads hand components to wake through ``wake_from_thread``, which
+appends under a lock and releases the lock the idle scheduler blocks on.
+"""
+
+from axonport import allocate_lock
+from Axon.AxonExceptions import AxonException
+from Axon.Ipc import newComponent
+
+
+class scheduler(object):
+    run = None
+
+    def __init__(self):
+        self._next = []          # to run next round (scheduler thread only)
+        self._live = []          # activated and not yet finished
+        self._lock = allocate_lock()
+        self._woken = []         # woken by other threads; under _lock
+        self._sleeping = False   # under _lock
+        self._threads = 0        # threads still running; under _lock
+        self._signal = allocate_lock()
+        self._signal.acquire()   # held = no wake pending
+
+    # -- called on the scheduler's thread ------------------------------------
+
+    def activate(self, comp):
+        gen = comp._generator()
+        if not hasattr(gen, "send"):
+            raise TypeError("%s.main() must be a generator (it needs a yield)"
+                            % comp.__class__.__name__)
+        comp._gen = gen
+        comp._scheduler = self
+        comp._alive = True
+        comp._paused = False
+        self._live.append(comp)
+        if not comp._queued:
+            comp._queued = True
+            self._next.append(comp)
+
+    def wake(self, comp):
+        comp._paused = False
+        if comp._alive and not comp._queued:
+            comp._queued = True
+            self._next.append(comp)
+
+    def runThreads(self, slowmo=0):
+        try:
+            self._run()
+        except BaseException:
+            self._abort()
+            raise
+
+    def _run(self):
+        lock = self._lock
+        while self._live:
+            run = self._next
+            if run:
+                self._next = []
+                for comp in run:
+                    comp._queued = False
+                    if not comp._alive:
+                        continue
+                    try:
+                        result = next(comp._gen)
+                    except StopIteration:
+                        self._finished(comp)
+                        continue
+                    if result is not None and isinstance(result, newComponent):
+                        for child in result.components():
+                            child.activate()
+                    if not comp._paused and not comp._queued:
+                        comp._queued = True
+                        self._next.append(comp)
+            lock.acquire()
+            woken = self._woken
+            sleep = False
+            if woken:
+                self._woken = []
+            elif not self._next and self._live:
+                if not self._threads:
+                    lock.release()
+                    raise AxonException(
+                        "deadlock: every component is paused and no thread "
+                        "can wake them: %s" % ", ".join(c.name for c in self._live))
+                self._sleeping = sleep = True
+            lock.release()
+            for comp in woken:
+                comp._xqueued = False
+                self.wake(comp)
+            if sleep:
+                self._signal.acquire()
+
+    def _finished(self, comp):
+        comp._alive = False
+        comp._done = True
+        self._live.remove(comp)
+        comp._gen = None
+        comp._closeDown()
+        parent = comp._parent
+        if parent is not None and parent._alive:
+            self.wake(parent)
+
+    def _abort(self):
+        live = self._live
+        self._live = []
+        self._next = []
+        for comp in live:
+            comp._alive = False
+            comp._abandon()
+        scheduler.run = scheduler()
+
+    # -- called from any thread ------------------------------------------------
+
+    def wake_from_thread(self, comp):
+        lock = self._lock
+        lock.acquire()
+        if not comp._xqueued:
+            comp._xqueued = True
+            self._woken.append(comp)
+        if self._sleeping:
+            self._sleeping = False
+            self._signal.release()
+        lock.release()
+
+    def thread_started(self):
+        self._lock.acquire()
+        self._threads += 1
+        self._lock.release()
+
+    def thread_ended(self, comp):
+        """The last word of a component's thread: it is gone, wake its part here."""
+        lock = self._lock
+        lock.acquire()
+        self._threads -= 1
+        if not comp._xqueued:
+            comp._xqueued = True
+            self._woken.append(comp)
+        if self._sleeping:
+            self._sleeping = False
+            self._signal.release()
+        lock.release()
+
+
+scheduler.run = scheduler()

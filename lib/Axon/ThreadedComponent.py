@@ -1,0 +1,183 @@
+"""threadedcomponent: a component whose ``main()`` runs in its own thread.
+
+``main()`` is a plain function (no yields); it may block.  From that thread:
+
+- ``recv`` / ``dataReady`` / ``anyReady`` read the inboxes directly.  Every
+  inbox but "control" holds at most ``queuelengths`` messages (default 32):
+  a producer sending into a full one gets ``noSpaceInBox`` and is woken when
+  this thread has received.  "control" is unbounded so a shutdown message
+  always gets through.
+- ``send`` queues (box, message) for the scheduler's thread to deliver, in
+  order across all outboxes.  At most ``queuelengths`` messages wait; beyond
+  that ``send`` raises ``noSpaceInBox``.  ``send_wait`` instead blocks until
+  there is room, or returns False when a shutdown message is waiting on
+  "control" (the thread should then stop).
+- ``pause(timeout=None)`` blocks until a message arrives on any inbox, queue
+  space frees up, or ``timeout`` seconds pass.
+
+When ``main()`` returns, every message it sent is still delivered before
+the component counts as finished.  An exception escaping ``main()`` ends
+``runThreads()`` with that exception (its traceback from the thread).
+
+Thread safety: the inboxes and the outgoing queue share one lock per
+component; the scheduler side and the thread never hold it while calling
+into the other.
+"""
+
+from axonport import allocate_lock, start_thread, acquire_timeout
+from Axon.AxonExceptions import noSpaceInBox, invalidComponentInterface
+from Axon.Box import LockedBox
+from Axon.Component import component
+from Axon.Ipc import shutdownMicroprocess, producerFinished
+
+
+class threadedcomponent(component):
+    def __init__(self, *args, **argd):
+        self.queuelengths = argd.pop("queuelengths", 32)
+        self._lock = allocate_lock()
+        self._thread_wake = allocate_lock()
+        self._thread_wake.acquire()      # held = no wake pending
+        self._thread_wake_pending = False
+        self._out = []                   # box, message, box, message, ...
+        self._out_count = 0              # sent and not yet delivered
+        self._out_waiting = False        # thread blocked for queue space
+        self._drain_pending = False      # scheduler side already woken
+        self._thread_done = False
+        self._thread_error = None
+        component.__init__(self, *args, **argd)
+
+    def _make_inbox(self, name):
+        return LockedBox(self, name, None if name == "control" else self.queuelengths)
+
+    # -- used from the component's own thread ------------------------------------
+
+    def send(self, message, boxname="outbox"):
+        try:
+            box = self.outboxes[boxname]
+        except KeyError:
+            raise invalidComponentInterface("%s has no outbox %r" % (self.name, boxname))
+        lock = self._lock
+        lock.acquire()
+        if self._out_count >= self.queuelengths:
+            self._out_waiting = True
+            lock.release()
+            raise noSpaceInBox("%s: %d messages wait to leave the thread"
+                               % (self.name, self._out_count))
+        out = self._out
+        out.append(box)
+        out.append(message)
+        self._out_count += 1
+        wake = not self._drain_pending
+        self._drain_pending = True
+        lock.release()
+        if wake and self._scheduler is not None:
+            self._scheduler.wake_from_thread(self)
+
+    def send_wait(self, message, boxname="outbox"):
+        """send(), waiting while the queue is full.  False (and nothing sent)
+        if a shutdown message arrives on "control" meanwhile."""
+        while True:
+            try:
+                self.send(message, boxname)
+                return True
+            except noSpaceInBox:
+                if self._control_says_stop():
+                    return False
+                self.pause()
+
+    def _control_says_stop(self):
+        box = self.inboxes.get("control")
+        if box is None:
+            return False
+        self._lock.acquire()
+        for i in range(box.head, len(box.items)):
+            if isinstance(box.items[i], (shutdownMicroprocess, producerFinished)):
+                self._lock.release()
+                return True
+        self._lock.release()
+        return False
+
+    def pause(self, timeout=None):
+        if timeout is None:
+            self._thread_wake.acquire()
+        else:
+            acquire_timeout(self._thread_wake, timeout)
+        self._lock.acquire()
+        self._thread_wake_pending = False
+        self._lock.release()
+
+    def main(self):
+        pass
+
+    # -- called with self._lock held, from any thread -----------------------------
+
+    def _wake_thread_locked(self):
+        if not self._thread_wake_pending:
+            self._thread_wake_pending = True
+            self._thread_wake.release()
+
+    def _wake_thread(self):
+        self._lock.acquire()
+        self._wake_thread_locked()
+        self._lock.release()
+
+    # -- the scheduler's side ---------------------------------------------------
+
+    def _generator(self):
+        return self._deliver_from_thread()
+
+    def _run_thread(self):
+        try:
+            self.main()
+        except BaseException as exc:
+            self._thread_error = exc
+        self._lock.acquire()
+        self._thread_done = True
+        self._drain_pending = True
+        self._lock.release()
+        self._scheduler.thread_ended(self)
+
+    def _deliver_from_thread(self):
+        """The generator the scheduler runs for this component."""
+        lock = self._lock
+        scheduler = self._scheduler
+        scheduler.thread_started()
+        start_thread(self._run_thread, ())
+        while True:
+            lock.acquire()
+            out = self._out
+            self._out = []
+            self._drain_pending = False
+            done = self._thread_done
+            lock.release()
+            i = 0
+            count = len(out)
+            try:
+                while i < count:
+                    out[i].deliver(out[i + 1])
+                    i += 2
+            except noSpaceInBox:
+                pass
+            lock.acquire()
+            if i < count:
+                self._out[:0] = out[i:]
+            self._out_count -= i // 2
+            wake_thread = self._out_waiting and i > 0
+            if wake_thread:
+                self._out_waiting = False
+                self._wake_thread_locked()
+            finished = done and not self._out
+            lock.release()
+            if finished:
+                if self._thread_error is not None:
+                    raise self._thread_error
+                return
+            self._paused = True
+            yield 1
+
+    def _abandon(self):
+        """The scheduler stopped because of an error elsewhere: tell the
+        thread to stop (it gets shutdownMicroprocess on "control")."""
+        box = self.inboxes.get("control")
+        if box is not None and not self._thread_done:
+            box.put(shutdownMicroprocess())

@@ -1,0 +1,42 @@
+"""Pipeline(a, b, c, ...): components in a chain.
+
+Each child's "outbox" feeds the next one's "inbox" and its "signal" the
+next one's "control", so shutdown messages travel down the chain.  The
+Pipeline's own "inbox" and "control" pass straight through to the first
+child, and the last child's "outbox" and "signal" come out of the
+Pipeline's own.  The Pipeline ends when all its children have ended.
+Messages that reached the Pipeline before it started are passed on, not
+lost.
+"""
+
+from Axon.Component import component
+
+
+class Pipeline(component):
+    def __init__(self, *components, **argd):
+        if not components:
+            raise ValueError("Pipeline needs at least one component")
+        for comp in components:
+            if not isinstance(comp, component):
+                raise TypeError("Pipeline takes components, not %s"
+                                % type(comp).__name__)
+        component.__init__(self, **argd)
+        self.components = components
+
+    def main(self):
+        children = self.components
+        self.addChildren(*children)
+        first = children[0]
+        last = children[-1]
+        self.link((self, "inbox"), (first, "inbox"), passthrough=1)
+        self.link((self, "control"), (first, "control"), passthrough=1)
+        for source, sink in zip(children, children[1:]):
+            self.link((source, "outbox"), (sink, "inbox"))
+            self.link((source, "signal"), (sink, "control"))
+        self.link((last, "outbox"), (self, "outbox"), passthrough=2)
+        self.link((last, "signal"), (self, "signal"), passthrough=2)
+        for child in children:
+            child.activate()
+        while not self.childrenDone():
+            self.pause()
+            yield 1

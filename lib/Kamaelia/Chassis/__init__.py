@@ -1,0 +1,1 @@
+"""Kamaelia.Chassis components."""

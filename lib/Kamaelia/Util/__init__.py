@@ -1,0 +1,1 @@
+"""Kamaelia.Util components."""

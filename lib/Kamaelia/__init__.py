@@ -1,0 +1,1 @@
+"""Kamaelia components for CPython and MicroPython, built on Axon."""

@@ -1,0 +1,85 @@
+"""Runtime shim for CPython: the few things lib/ needs that differ by runtime.
+
+lib/ imports this module as ``axonport`` and never asks which runtime it is on;
+ports/micropython/axonport.py offers the same names.  Times are integer
+milliseconds from ``ticks_ms()``; compare them only with ``ticks_diff``.
+"""
+
+import _thread
+import errno
+import sys
+import time
+import traceback
+
+allocate_lock = _thread.allocate_lock
+get_ident = _thread.get_ident
+
+
+def const(value):
+    return value
+
+
+def start_thread(function, args=()):
+    _thread.start_new_thread(function, args)
+
+
+def ticks_ms():
+    return time.monotonic_ns() // 1000000
+
+
+def ticks_diff(later, earlier):
+    return later - earlier
+
+
+def ticks_add(ticks, delta):
+    return ticks + delta
+
+
+def sleep_ms(ms):
+    if ms > 0:
+        time.sleep(ms / 1000)
+
+
+def acquire_timeout(lock, timeout):
+    """Block on ``lock`` for at most ``timeout`` seconds; True if acquired."""
+    if timeout <= 0:
+        return lock.acquire(False)
+    return lock.acquire(True, timeout)
+
+
+def print_exception(exc, file=None):
+    traceback.print_exception(type(exc), exc, exc.__traceback__,
+                              file=file or sys.stderr)
+
+
+def is_timeout(exc):
+    """True when a socket call ended only because its timeout ran out."""
+    if isinstance(exc, TimeoutError) and not exc.errno:
+        return True
+    return getattr(exc, "errno", None) in (errno.EAGAIN, errno.ETIMEDOUT)
+
+
+def wake_blocked_recv(sock):
+    """Make a recv() blocked in another thread return now, where the OS can.
+
+    Linux returns 0 from such a recv after shutdown(); the reader then sees
+    the stop flag at once instead of after its receive timeout.
+    """
+    try:
+        sock.shutdown(2)
+    except OSError:
+        pass
+
+
+def write_stdout(data):
+    if isinstance(data, str):
+        sys.stdout.write(data)
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+    sys.stdout.flush()
+
+
+def read_line():
+    """One line from stdin as str, '' at end of input."""
+    return sys.stdin.readline()

@@ -1,0 +1,71 @@
+"""Runtime shim for MicroPython (unix port, ESP32): same names as
+ports/cpython/axonport.py.
+
+MicroPython's ``_thread`` locks ignore a timeout argument, so
+``acquire_timeout`` tries the lock and sleeps in short, growing steps (1 ms
+up to 20 ms) until the deadline: a timed wait costs at most 50 wake-ups a
+second and only while someone asked for a timeout.  Untimed waits block on
+the lock itself.  Sockets here have no shutdown(), so a reader blocked in
+recv() notices a stop only when its receive timeout runs out.
+"""
+
+import _thread
+import errno
+import sys
+import time
+from micropython import const
+
+allocate_lock = _thread.allocate_lock
+get_ident = _thread.get_ident
+ticks_ms = time.ticks_ms
+ticks_diff = time.ticks_diff
+ticks_add = time.ticks_add
+sleep_ms = time.sleep_ms
+
+_TIMEOUT_ERRNOS = (errno.EAGAIN, errno.ETIMEDOUT)
+
+
+def start_thread(function, args=()):
+    _thread.start_new_thread(function, args)
+
+
+def acquire_timeout(lock, timeout):
+    """Block on ``lock`` for at most ``timeout`` seconds; True if acquired."""
+    if lock.acquire(0):
+        return True
+    deadline = time.ticks_add(time.ticks_ms(), int(timeout * 1000))
+    step = 1
+    while True:
+        left = time.ticks_diff(deadline, time.ticks_ms())
+        if left <= 0:
+            return False
+        time.sleep_ms(step if step < left else left)
+        if lock.acquire(0):
+            return True
+        if step < 20:
+            step += step
+
+
+def print_exception(exc, file=None):
+    sys.print_exception(exc, file or sys.stderr)
+
+
+def is_timeout(exc):
+    """True when a socket call ended only because its timeout ran out."""
+    return bool(exc.args) and exc.args[0] in _TIMEOUT_ERRNOS
+
+
+def wake_blocked_recv(sock):
+    pass
+
+
+def write_stdout(data):
+    if isinstance(data, str):
+        sys.stdout.write(data)
+    else:
+        sys.stdout.buffer.write(data)
+
+
+def read_line():
+    """One line from stdin as str, '' at end of input."""
+    return sys.stdin.readline()
