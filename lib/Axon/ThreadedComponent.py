@@ -73,29 +73,36 @@ class threadedcomponent(component):
         if wake and self._scheduler is not None:
             self._scheduler.wake_from_thread(self)
 
-    def send_wait(self, message, boxname="outbox"):
-        """send(), waiting while the queue is full.  False (and nothing sent)
-        if a shutdown message arrives on "control" meanwhile."""
+    def send_wait(self, message, boxname="outbox", interruptible=True):
+        """send(), waiting while the queue is full.  With ``interruptible``,
+        gives up and returns False (nothing sent) if a shutdown message
+        waits on "control" meanwhile; otherwise waits as long as it takes."""
         while True:
             try:
                 self.send(message, boxname)
                 return True
             except noSpaceInBox:
-                if self._control_says_stop():
+                if interruptible and self._control_has((shutdownMicroprocess, producerFinished)):
                     return False
-                self.pause()
+                self._wait_for_space()
 
-    def _control_says_stop(self):
+    def _wait_for_space(self):
+        self.pause()
+
+    def _control_has(self, kinds):
+        """True if a message of one of ``kinds`` waits on "control"."""
         box = self.inboxes.get("control")
         if box is None:
             return False
+        found = False
         self._lock.acquire()
-        for i in range(box.head, len(box.items)):
-            if isinstance(box.items[i], (shutdownMicroprocess, producerFinished)):
-                self._lock.release()
-                return True
+        items = box.items
+        for i in range(box.head, len(items)):
+            if isinstance(items[i], kinds):
+                found = True
+                break
         self._lock.release()
-        return False
+        return found
 
     def pause(self, timeout=None):
         if timeout is None:
@@ -115,6 +122,9 @@ class threadedcomponent(component):
         if not self._thread_wake_pending:
             self._thread_wake_pending = True
             self._thread_wake.release()
+
+    def _space_freed_locked(self):
+        self._wake_thread_locked()
 
     def _wake_thread(self):
         self._lock.acquire()
@@ -162,10 +172,9 @@ class threadedcomponent(component):
             if i < count:
                 self._out[:0] = out[i:]
             self._out_count -= i // 2
-            wake_thread = self._out_waiting and i > 0
-            if wake_thread:
+            if self._out_waiting and i > 0:
                 self._out_waiting = False
-                self._wake_thread_locked()
+                self._space_freed_locked()
             finished = done and not self._out
             lock.release()
             if finished:

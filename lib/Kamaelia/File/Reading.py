@@ -1,0 +1,108 @@
+"""RateControlledFileReader: a file, sent out of "outbox" at a steady rate.
+
+RateControlledFileReader(filename, readmode="bytes", rate=100000,
+                         chunksize=None, chunkrate=None,
+                         allowchunkaggregation=False)
+
+- readmode "bytes": chunks of ``chunksize`` bytes (``bytes``); "lines":
+  ``chunksize`` lines per step, each line (with its ``\\n``) one ``bytes``
+  message.  ``rate`` is bytes (or lines) per second.
+- Give ``chunksize`` or ``chunkrate`` (chunks per second), not both (a
+  ValueError); with neither, ``chunkrate`` is 10, as in Kamaelia.
+- The first chunk goes at once, then one per 1/chunkrate seconds.  Between
+  chunks the thread sleeps (no spinning).  With ``allowchunkaggregation``
+  a reader that fell behind catches up in one bigger chunk instead of a
+  burst of small ones.
+- When the component after it is full the reader waits: no chunk is lost.
+- "signal": ``producerFinished`` after the last chunk.  A shutdown message
+  on "control" stops it early; it is passed on through "signal".
+- The file is opened by the constructor, so a missing file is an OSError
+  naming it right there.
+"""
+
+from axonport import ticks_ms, ticks_diff
+from Axon.ThreadedComponent import threadedcomponent
+from Axon.Ipc import producerFinished, shutdownMicroprocess
+
+
+class RateControlledFileReader(threadedcomponent):
+    Inboxes = {"inbox": "Not used",
+               "control": "shutdownMicroprocess or producerFinished: stop early"}
+    Outboxes = {"outbox": "The file's contents: bytes chunks or lines",
+                "signal": "producerFinished at the end of the file"}
+
+    def __init__(self, filename, readmode="bytes", rate=100000, chunksize=None,
+                 chunkrate=None, allowchunkaggregation=False):
+        if readmode not in ("bytes", "lines"):
+            raise ValueError("readmode must be 'bytes' or 'lines', not %r" % (readmode,))
+        if not rate > 0:
+            raise ValueError("rate must be positive, not %r" % (rate,))
+        if chunksize is not None and chunkrate is not None:
+            raise ValueError("give chunksize or chunkrate, not both")
+        if chunksize is None:
+            if chunkrate is None:
+                chunkrate = 10
+            if not chunkrate > 0:
+                raise ValueError("chunkrate must be positive, not %r" % (chunkrate,))
+            chunksize = rate / chunkrate
+        chunksize = int(chunksize + 0.5)
+        if chunksize < 1:
+            raise ValueError("chunksize must be at least 1, not %r" % (chunksize,))
+        try:
+            self.file = open(filename, "rb")
+        except OSError as exc:
+            raise OSError(exc.args[0], "cannot open %r: %s" % (filename, exc))
+        threadedcomponent.__init__(self)
+        self.filename = filename
+        self.readmode = readmode
+        self.rate = rate
+        self.chunksize = chunksize
+        self.allowchunkaggregation = allowchunkaggregation
+
+    def _read(self, units):
+        """Up to ``units`` bytes or lines; an empty list at end of file."""
+        if self.readmode == "bytes":
+            data = self.file.read(units)
+            return [data] if data else []
+        lines = []
+        for _ in range(units):
+            line = self.file.readline()
+            if not line:
+                break
+            lines.append(line)
+        return lines
+
+    def main(self):
+        try:
+            self._stream()
+        finally:
+            self.file.close()
+
+    def _stream(self):
+        rate = self.rate
+        chunk = self.chunksize
+        start = ticks_ms()
+        sent = 0
+        while True:
+            if self.dataReady("control"):
+                msg = self.recv("control")
+                if isinstance(msg, (producerFinished, shutdownMicroprocess)):
+                    self.send_wait(msg, "signal", interruptible=False)
+                    return
+                continue
+            # One chunk of credit at the start, then ``rate`` units a second.
+            allowed = ticks_diff(ticks_ms(), start) * rate / 1000 + chunk - sent
+            if allowed < chunk:
+                self.pause((chunk - allowed) / rate)
+                continue
+            units = chunk
+            if self.allowchunkaggregation:
+                units = int(allowed // chunk) * chunk
+            pieces = self._read(units)
+            if not pieces:
+                break
+            for piece in pieces:
+                if not self.send_wait(piece, "outbox"):
+                    break
+            sent += units
+        self.send_wait(producerFinished(self), "signal", interruptible=False)

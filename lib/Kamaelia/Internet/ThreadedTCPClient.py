@@ -1,0 +1,260 @@
+"""ThreadedTCPClient: one TCP connection, owned by its own thread, as a component.
+
+ThreadedTCPClient(host, port, chargen=0, initialsendmessage=None,
+                  connect_timeout=10, recv_size=2048, stop_poll=0.2,
+                  queuelengths=16)
+
+Boxes:
+- "inbox": data for the server, sent in order and in full.  ``bytes``,
+  ``bytearray`` and ``memoryview`` go as they are, ``str`` as UTF-8.  Any
+  other type is a ``TypeError`` naming it, out of "signal", and the client
+  then shuts down as for any error (what came before it is still sent).
+  The inbox holds ``queuelengths`` messages: a producer sending into a full
+  inbox gets ``noSpaceInBox`` and is woken once there is room.  Several
+  small messages waiting at once are copied into one write (up to 2 KB).
+- "control": ``producerFinished`` (and ``socketShutdown``): everything that
+  reached "inbox" before it goes to the server, then the socket closes.
+  ``shutdownMicroprocess``: the socket closes now, unsent data is dropped.
+- "outbox": data received from the server, as ``bytes``, in order.
+- "signal": exception objects and exactly one ``socketShutdown`` as the
+  last message; never strings.
+
+Edges:
+- Errors (refused, name not found, reset, timeout): the exception goes out
+  of "signal", the socket is closed, then ``socketShutdown``.  When the
+  server closes, all data received so far is on "outbox" before the
+  ``socketShutdown``.
+- Two threads serve the connection: this component's thread writes and a
+  second one blocks in ``recv``.  The socket has a ``stop_poll`` second
+  timeout, so the reader (and a writer stuck on a server that does not
+  read) sees a stop request within ``stop_poll`` seconds even when the
+  server never sends anything; where the OS allows (CPython on Linux) the
+  reader is woken at once.  A shutdown therefore completes within about
+  ``stop_poll`` (0.2 s by default) plus the time to close the socket.
+  Connecting is bounded by ``connect_timeout`` seconds instead.
+- The reader waits (it stops reading, so TCP slows the server down) while
+  ``queuelengths`` received chunks wait for the component after "outbox".
+- ``chargen`` is accepted and ignored, as in Kamaelia.
+"""
+
+import socket
+from axonport import allocate_lock, start_thread, is_timeout, wake_blocked_recv
+from Axon.ThreadedComponent import threadedcomponent
+from Axon.AxonExceptions import noSpaceInBox
+from Axon.Ipc import producerFinished, shutdownMicroprocess
+from Kamaelia.IPC import socketShutdown
+
+_BATCH = 2048
+_HALF = _BATCH // 2
+
+
+def _as_bytes(data):
+    """The bytes-like object to write for one inbox message."""
+    if isinstance(data, (bytes, bytearray)):
+        return data
+    if isinstance(data, str):
+        return data.encode("utf-8")
+    if isinstance(data, memoryview):
+        return data
+    raise TypeError("ThreadedTCPClient sends bytes, bytearray, memoryview or str, "
+                    "not %s" % type(data).__name__)
+
+
+class ThreadedTCPClient(threadedcomponent):
+    Inboxes = {"inbox": "Data to send to the server (bytes, bytearray, memoryview, str)",
+               "control": "producerFinished: flush then close; shutdownMicroprocess: close now"}
+    Outboxes = {"outbox": "Data received from the server (bytes)",
+                "signal": "Exceptions, then one socketShutdown"}
+
+    def __init__(self, host, port, chargen=0, initialsendmessage=None,
+                 connect_timeout=10, recv_size=2048, stop_poll=0.2, queuelengths=16):
+        if not isinstance(host, str) or not host:
+            raise ValueError("host must be a non-empty string, not %r" % (host,))
+        if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+            raise ValueError("port must be an int from 1 to 65535, not %r" % (port,))
+        if initialsendmessage is not None:
+            initialsendmessage = _as_bytes(initialsendmessage)
+        if recv_size < 1:
+            raise ValueError("recv_size must be at least 1, not %r" % (recv_size,))
+        threadedcomponent.__init__(self, queuelengths=queuelengths)
+        self.host = host
+        self.port = port
+        self.initialsendmessage = initialsendmessage
+        self.connect_timeout = connect_timeout
+        self.recv_size = recv_size
+        self.stop_poll = stop_poll
+        self._batch = bytearray(_BATCH)
+        self._stopping = False          # under self._lock
+        self._reader_done = False       # under self._lock
+        self._error = None              # first error; under self._lock
+        self._reader_wake = allocate_lock()
+        self._reader_wake.acquire()
+        self._reader_exit = allocate_lock()
+
+    # -- the writer: this component's thread --------------------------------------
+
+    def main(self):
+        sock = None
+        reading = False
+        try:
+            sock = self._connect()
+            sock.settimeout(self.stop_poll)
+            if not self._control_has(shutdownMicroprocess):
+                if self.initialsendmessage is not None:
+                    self._write(sock, self.initialsendmessage)
+                self._reader_exit.acquire()
+                reading = True
+                start_thread(self._read_loop, (sock,))
+                self._serve(sock)
+        except Exception as exc:
+            self._record(exc)
+        self._lock.acquire()
+        self._stopping = True
+        self._lock.release()
+        if reading:
+            self._release_reader()
+            wake_blocked_recv(sock)
+            self._reader_exit.acquire()
+        if sock is not None:
+            sock.close()
+        if self._error is not None:
+            self.send_wait(self._error, "signal", interruptible=False)
+        self.send_wait(socketShutdown(self), "signal", interruptible=False)
+
+    def _connect(self):
+        try:
+            infos = socket.getaddrinfo(self.host, self.port, 0, socket.SOCK_STREAM)
+        except OSError as exc:
+            raise OSError("cannot resolve host %r: %s" % (self.host, exc))
+        error = OSError("no address found for host %r" % (self.host,))
+        for info in infos:
+            sock = socket.socket(info[0], info[1], info[2])
+            try:
+                sock.settimeout(self.connect_timeout)
+                sock.connect(info[4])
+                return sock
+            except OSError as exc:
+                sock.close()
+                error = exc
+        raise error
+
+    def _serve(self, sock):
+        """Write inbox to the socket until told to stop or the reader ends."""
+        while True:
+            self._lock.acquire()
+            reader_done = self._reader_done
+            self._lock.release()
+            if reader_done:
+                return
+            if self.dataReady("inbox"):
+                self._write_waiting(sock)
+                continue
+            if self.dataReady("control"):
+                msg = self.recv("control")
+                if isinstance(msg, producerFinished):
+                    while self.dataReady("inbox"):
+                        self._write_waiting(sock)
+                    return
+                if isinstance(msg, shutdownMicroprocess):
+                    return
+                continue
+            self.pause()
+
+    def _write_waiting(self, sock):
+        """Write what waits in "inbox", small messages gathered into one write."""
+        batch = self._batch
+        filled = 0
+        try:
+            while self.dataReady("inbox"):
+                data = _as_bytes(self.recv("inbox"))
+                size = len(data)
+                if filled and (filled + size > _BATCH or size > _HALF):
+                    self._write(sock, memoryview(batch)[:filled])
+                    filled = 0
+                if size > _HALF:
+                    self._write(sock, data)
+                    continue
+                batch[filled:filled + size] = data
+                filled += size
+        finally:
+            if filled:
+                self._write(sock, memoryview(batch)[:filled])
+
+    def _write(self, sock, data):
+        view = memoryview(data)
+        sent = 0
+        size = len(view)
+        while sent < size:
+            try:
+                sent += sock.send(view[sent:])
+            except OSError as exc:
+                if not is_timeout(exc):
+                    raise
+                # The server is not reading; still stop promptly if told to.
+                if self._control_has(shutdownMicroprocess) or self._reader_finished():
+                    raise OSError("send abandoned: shutdown requested with %d bytes unsent"
+                                  % (size - sent))
+
+    def _reader_finished(self):
+        self._lock.acquire()
+        done = self._reader_done
+        self._lock.release()
+        return done
+
+    def _record(self, exc):
+        self._lock.acquire()
+        if self._error is None:
+            self._error = exc
+        self._lock.release()
+
+    # -- the reader thread ---------------------------------------------------------
+
+    def _read_loop(self, sock):
+        lock = self._lock
+        try:
+            while True:
+                lock.acquire()
+                stopping = self._stopping
+                lock.release()
+                if stopping:
+                    break
+                try:
+                    data = sock.recv(self.recv_size)
+                except OSError as exc:
+                    if is_timeout(exc):
+                        continue
+                    raise
+                if not data:
+                    break
+                while True:
+                    try:
+                        self.send(data, "outbox")
+                        break
+                    except noSpaceInBox:
+                        self._reader_wake.acquire()
+                        lock.acquire()
+                        stopping = self._stopping
+                        lock.release()
+                        if stopping:
+                            break
+        except Exception as exc:
+            lock.acquire()
+            stopping = self._stopping
+            lock.release()
+            if not stopping:
+                self._record(exc)
+        lock.acquire()
+        self._reader_done = True
+        self._wake_thread_locked()
+        lock.release()
+        self._reader_exit.release()
+
+    def _release_reader(self):
+        # A binary semaphore: leave it released whether or not it already was.
+        self._reader_wake.acquire(0)
+        self._reader_wake.release()
+
+    def _space_freed_locked(self):
+        # Either thread may be the one waiting for room in the queue.
+        self._wake_thread_locked()
+        self._release_reader()
