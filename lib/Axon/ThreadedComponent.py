@@ -10,8 +10,8 @@
 - ``send`` queues (box, message) for the scheduler's thread to deliver, in
   order across all outboxes.  At most ``queuelengths`` messages wait; beyond
   that ``send`` raises ``noSpaceInBox``.  ``send_wait`` instead blocks until
-  there is room, or returns False when a shutdown message is waiting on
-  "control" (the thread should then stop).
+  there is room, or returns False when ``shutdownMicroprocess`` is waiting
+  on "control" (the thread should then stop).
 - ``pause(timeout=None)`` blocks until a message arrives on any inbox, queue
   space frees up, or ``timeout`` seconds pass.
 
@@ -75,14 +75,16 @@ class threadedcomponent(component):
 
     def send_wait(self, message, boxname="outbox", interruptible=True):
         """send(), waiting while the queue is full.  With ``interruptible``,
-        gives up and returns False (nothing sent) if a shutdown message
-        waits on "control" meanwhile; otherwise waits as long as it takes."""
+        gives up and returns False (nothing sent) if ``shutdownMicroprocess``
+        ("stop now") waits on "control" meanwhile; otherwise waits as long
+        as it takes.  ``producerFinished`` does not interrupt: it means
+        "finish what you have"."""
         while True:
             try:
                 self.send(message, boxname)
                 return True
             except noSpaceInBox:
-                if interruptible and self._control_has((shutdownMicroprocess, producerFinished)):
+                if interruptible and self._control_has(shutdownMicroprocess):
                     return False
                 self._wait_for_space()
 

@@ -1,0 +1,167 @@
+"""Boxes and links of plain components (contract section 3)."""
+
+from Axon.Component import component
+from Axon.Scheduler import scheduler
+from Axon.AxonExceptions import noSpaceInBox, BoxAlreadyLinkedToDestination, invalidComponentInterface
+from testkit import Source, Collector
+from Axon.Ipc import producerFinished
+
+
+class Plain(component):
+    Inboxes = {"inbox": "", "control": "", "extra": ""}
+    Outboxes = ["outbox", "signal", "more"]
+
+
+def raises(kind, fn, *args):
+    try:
+        fn(*args)
+    except kind as exc:
+        return exc
+    raise AssertionError("expected %s" % kind.__name__)
+
+
+def test_kwargs_and_declared_boxes():
+    c = Plain(colour="red", size=3)
+    assert c.colour == "red" and c.size == 3
+    assert sorted(c.inboxes) == ["control", "extra", "inbox"]
+    assert sorted(c.outboxes) == ["more", "outbox", "signal"]
+    d = component()
+    assert sorted(d.inboxes) == ["control", "inbox"] and sorted(d.outboxes) == ["outbox", "signal"]
+
+
+def test_fifo_1000_messages():
+    a, b = component(), component()
+    a.link((a, "outbox"), (b, "inbox"))
+    for i in range(1000):
+        a.send(i)
+    assert b.dataReady() == 1000
+    got = [b.recv() for _ in range(1000)]
+    assert got == list(range(1000))
+    assert b.dataReady() == 0
+    raises(IndexError, b.recv)
+
+
+def test_recv_interleaved_keeps_order():
+    a, b = component(), component()
+    a.link((a, "outbox"), (b, "inbox"))
+    got = []
+    for i in range(300):
+        a.send(i)
+        a.send(-i)
+        got.append(b.recv())
+    while b.dataReady():
+        got.append(b.recv())
+    expect = []
+    for i in range(300):
+        expect += [i, -i]
+    assert got == expect
+
+
+def test_size_limit_five():
+    a, b = component(), component()
+    a.link((a, "outbox"), (b, "inbox"))
+    b.setInboxSize("inbox", 5)
+    for i in range(5):
+        a.send(i)
+    exc = raises(noSpaceInBox, a.send, 5)
+    assert "full" in str(exc)
+    assert b.dataReady() == 5
+    assert [b.recv() for _ in range(3)] == [0, 1, 2]
+    for i in range(5, 8):
+        a.send(i)
+    raises(noSpaceInBox, a.send, 8)
+    assert [b.recv() for _ in range(5)] == [3, 4, 5, 6, 7]
+
+
+def test_unlinked_outbox_drops_and_unknown_box_is_named():
+    a = component()
+    a.send("nobody hears this")
+    exc = raises(invalidComponentInterface, a.send, 1, "nosuchbox")
+    assert "nosuchbox" in str(exc)
+    exc = raises(invalidComponentInterface, a.recv, "nosuchbox")
+    assert "nosuchbox" in str(exc)
+
+
+def test_one_destination_per_outbox_many_to_one():
+    a, b, c = component(), component(), component()
+    a.link((a, "outbox"), (c, "inbox"))
+    b.link((b, "outbox"), (c, "inbox"))
+    raises(BoxAlreadyLinkedToDestination, a.link, (a, "outbox"), (b, "inbox"))
+    a.send("a1")
+    b.send("b1")
+    a.send("a2")
+    assert [c.recv() for _ in range(3)] == ["a1", "b1", "a2"]
+
+
+def test_unlink():
+    a, b = component(), component()
+    linkage = a.link((a, "outbox"), (b, "inbox"))
+    a.send(1)
+    a.unlink(thelinkage=linkage)
+    a.send(2)
+    assert b.dataReady() == 1 and b.recv() == 1
+    a.link((a, "outbox"), (b, "inbox"))
+    a.send(3)
+    assert b.recv() == 3
+
+
+def test_passthrough_inbox_to_inbox_and_outbox_to_outbox():
+    outer, inner, ext_in, ext_out = component(), component(), component(), component()
+    ext_in.link((ext_in, "outbox"), (outer, "inbox"))
+    outer.link((outer, "inbox"), (inner, "inbox"), passthrough=1)
+    outer.link((inner, "outbox"), (outer, "outbox"), passthrough=2)
+    outer.link((outer, "outbox"), (ext_out, "inbox"))
+    ext_in.send("down")
+    assert outer.dataReady() == 0 and inner.recv() == "down"
+    inner.send("up")
+    assert ext_out.recv() == "up"
+
+
+def test_size_limit_applies_at_final_destination():
+    outer, inner, src = component(), component(), component()
+    src.link((src, "outbox"), (outer, "inbox"))
+    outer.link((outer, "inbox"), (inner, "inbox"), passthrough=1)
+    inner.setInboxSize("inbox", 2)
+    src.send(1)
+    src.send(2)
+    raises(noSpaceInBox, src.send, 3)
+    assert inner.dataReady() == 2
+
+
+def test_messages_waiting_before_a_passthrough_link_are_kept():
+    outer, inner = component(), component()
+    src = component()
+    src.link((src, "outbox"), (outer, "inbox"))
+    src.send("early")
+    outer.link((outer, "inbox"), (inner, "inbox"), passthrough=1)
+    src.send("late")
+    assert [inner.recv(), inner.recv()] == ["early", "late"]
+
+
+def test_any_ready_and_activate_returns_self():
+    c = Plain()
+    src = component()
+    src.link((src, "outbox"), (c, "extra"))
+    assert not c.anyReady()
+    src.send(1)
+    assert c.anyReady()
+    k = Collector()
+    assert k.activate() is k
+    src2 = Source([], finish=producerFinished())
+    src2.link((src2, "signal"), (k, "control"))
+    src2.activate()
+    scheduler.run.runThreads()
+    assert len(k.signals) == 1
+
+
+def test_back_pressure_wakes_paused_producer():
+    src = Source(list(range(200)), finish=producerFinished())
+    sink = Collector()
+    sink.setInboxSize("inbox", 3)
+    src.link((src, "outbox"), (sink, "inbox"))
+    src.link((src, "signal"), (sink, "control"))
+    src.activate()
+    sink.activate()
+    scheduler.run.runThreads()
+    assert sink.data == list(range(200))
+    assert src.full > 0

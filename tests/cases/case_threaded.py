@@ -1,0 +1,120 @@
+"""threadedcomponent: queues between the thread and the scheduler."""
+
+from Axon.Component import component
+from Axon.ThreadedComponent import threadedcomponent
+from Axon.Scheduler import scheduler
+from Axon.AxonExceptions import noSpaceInBox
+from Axon.Ipc import producerFinished, shutdownMicroprocess
+from Kamaelia.Chassis.Pipeline import Pipeline
+from axonport import ticks_ms, ticks_diff
+from testkit import Source, Collector
+
+DEADLINES = {"test_5000_messages_from_thread_all_arrive": 40}
+
+
+class Burst(threadedcomponent):
+    def __init__(self, count, **argd):
+        threadedcomponent.__init__(self, **argd)
+        self.count = count
+        self.full = 0
+
+    def main(self):
+        for i in range(self.count):
+            while True:
+                try:
+                    self.send(i)
+                    break
+                except noSpaceInBox:
+                    self.full += 1
+                    self.pause()
+        self.send_wait(producerFinished(), "signal", interruptible=False)
+
+
+class Echo(threadedcomponent):
+    """Sends back each inbox message doubled; stops on producerFinished."""
+
+    def main(self):
+        while True:
+            while self.dataReady("inbox"):
+                self.send_wait(self.recv("inbox") * 2)
+            if self.dataReady("control"):
+                msg = self.recv("control")
+                while self.dataReady("inbox"):
+                    self.send_wait(self.recv("inbox") * 2)
+                self.send_wait(msg, "signal", interruptible=False)
+                return
+            self.pause()
+
+
+class Napper(threadedcomponent):
+    def main(self):
+        start = ticks_ms()
+        self.pause(0.2)
+        self.napped = ticks_diff(ticks_ms(), start)
+
+
+class SlowReceiver(threadedcomponent):
+    """Receives only once its inbox is full, to show that a recv in the
+    thread wakes the producer that paused on the full box."""
+
+    def main(self):
+        self.got = []
+        while len(self.got) < 20:
+            if self.dataReady("inbox") >= min(3, 20 - len(self.got)):
+                while self.dataReady("inbox"):
+                    self.got.append(self.recv("inbox"))
+            else:
+                self.pause()
+
+
+def test_5000_messages_from_thread_all_arrive():
+    b = Burst(5000)
+    k = Collector()
+    Pipeline(b, k).activate()
+    scheduler.run.runThreads()
+    assert k.data == list(range(5000))
+    assert len(k.signals) == 1 and isinstance(k.signals[0], producerFinished)
+
+
+def test_thread_side_send_raises_when_queue_full():
+    b = Burst(50, queuelengths=4)
+    k = Collector()
+    k.setInboxSize("inbox", 2)
+    Pipeline(b, k).activate()
+    scheduler.run.runThreads()
+    assert k.data == list(range(50))
+    assert b.full > 0
+
+
+def test_inbox_is_bounded_and_wakes_producer():
+    src = Source(list(range(300)), finish=producerFinished())
+    e = Echo(queuelengths=5)
+    k = Collector()
+    Pipeline(src, e, k).activate()
+    scheduler.run.runThreads()
+    assert k.data == [i * 2 for i in range(300)]
+    assert src.full > 0
+
+
+def test_pause_with_timeout_returns():
+    n = Napper().activate()
+    scheduler.run.runThreads()
+    assert 150 <= n.napped < 2000, n.napped
+
+
+def test_control_is_unbounded():
+    e = Echo(queuelengths=1)
+    for i in range(10):
+        e.inboxes["control"].put(shutdownMicroprocess())
+    assert e.dataReady("control") == 10
+
+
+def test_receiving_thread_wakes_a_producer_waiting_on_a_full_inbox():
+    r = SlowReceiver(queuelengths=3)
+    src = Source(list(range(20)))
+    src.link((src, "outbox"), (r, "inbox"))
+    r.activate()
+    src.activate()
+    scheduler.run.runThreads()
+    assert r.got == list(range(20))
+    assert src.full >= 6

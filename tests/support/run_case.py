@@ -1,0 +1,26 @@
+"""Run one behaviour test as a script: ``run_case.py MODULE TEST``.
+
+Used for the MicroPython side (pytest runs the CPython side in-process).
+Prints PASS and exits 0, or prints the traceback and exits 1.
+"""
+
+import sys
+
+
+def main():
+    module_name, test_name = sys.argv[1], sys.argv[2]
+    module = __import__(module_name)
+    try:
+        getattr(module, test_name)()
+    except BaseException as exc:
+        if hasattr(sys, "print_exception"):
+            sys.print_exception(exc)
+        else:
+            import traceback
+            traceback.print_exception(type(exc), exc, exc.__traceback__)
+        sys.exit(1)
+    print("PASS", test_name)
+    sys.exit(0)
+
+
+main()

@@ -1,0 +1,82 @@
+"""Every behaviour test in tests/cases/ runs twice: in-process on CPython
+and as a script under the MicroPython unix port, each within its deadline.
+
+A case module lists its tests as ``def test_...():`` functions using plain
+asserts; ``DEADLINES = {"test_name": seconds}`` overrides the default.
+"""
+
+import os
+import re
+import subprocess
+import threading
+
+import pytest
+
+from conftest import ROOT, TESTS, micropython_exe, micropython_env
+
+CASES_DIR = os.path.join(TESTS, "cases")
+DEFAULT_DEADLINE = 20
+
+
+def collect():
+    found = []
+    for name in sorted(os.listdir(CASES_DIR)):
+        if name.startswith("case_") and name.endswith(".py"):
+            with open(os.path.join(CASES_DIR, name)) as f:
+                for test in re.findall(r"^def (test_\w+)\(", f.read(), re.M):
+                    found.append((name[:-3], test))
+    return found
+
+
+def deadline_of(module, test):
+    return getattr(module, "DEADLINES", {}).get(test, DEFAULT_DEADLINE)
+
+
+def run_in_process(module_name, test_name):
+    module = __import__(module_name)
+    outcome = {}
+
+    def body():
+        try:
+            getattr(module, test_name)()
+            outcome["ok"] = True
+        except BaseException as exc:   # reported to pytest below
+            outcome["error"] = exc
+
+    deadline = deadline_of(module, test_name)
+    thread = threading.Thread(target=body, daemon=True)
+    thread.start()
+    thread.join(deadline)
+    if thread.is_alive():
+        from Axon.Scheduler import scheduler
+        scheduler.run = scheduler()    # the hung run keeps the old one
+        pytest.fail("%s did not finish within its %s s deadline" % (test_name, deadline))
+    if "error" in outcome:
+        raise outcome["error"]
+
+
+def run_in_micropython(module_name, test_name):
+    module = __import__(module_name)
+    deadline = deadline_of(module, test_name)
+    cmd = [micropython_exe(), os.path.join(TESTS, "support", "run_case.py"),
+           module_name, test_name]
+    env = micropython_env(("tests/support", "tests/cases"))
+    try:
+        proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True,
+                              text=True, timeout=deadline)
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail("%s did not finish within its %s s deadline under MicroPython\n%s"
+                    % (test_name, deadline, exc.stdout or ""))
+    assert proc.returncode == 0 and "PASS " + test_name in proc.stdout, (
+        "MicroPython run failed (exit %s)\nstdout:\n%s\nstderr:\n%s"
+        % (proc.returncode, proc.stdout, proc.stderr))
+
+
+@pytest.mark.parametrize("runtime", ["cpython", "micropython"])
+@pytest.mark.parametrize("module_name,test_name", collect(),
+                         ids=["%s::%s" % c for c in collect()])
+def test_case(runtime, module_name, test_name, factory):
+    if runtime == "cpython":
+        run_in_process(module_name, test_name)
+    else:
+        run_in_micropython(module_name, test_name)
