@@ -50,6 +50,8 @@ class Box(object):
 
     def put(self, message):
         items = self.items
+        if items is None:
+            return
         if self.maxsize is not None and len(items) - self.head >= self.maxsize:
             raise noSpaceInBox("inbox %r of %s is full (%d messages)"
                                % (self.name, self.owner.name, self.maxsize))
@@ -69,7 +71,7 @@ class Box(object):
         """Take the oldest message; also say whether the box was full."""
         items = self.items
         head = self.head
-        size = len(items)
+        size = len(items) if items is not None else 0
         if head >= size:
             raise IndexError("inbox %r of %s is empty" % (self.name, self.owner.name))
         message = items[head]
@@ -91,6 +93,13 @@ class Box(object):
             source.owner._wake_producer(from_thread)
             source.wake_sources(from_thread)
 
+    def close(self):
+        """The owner has finished: drop what waits and all later deliveries."""
+        if self.items is not None:
+            self.items = None
+            self.head = 0
+            self.wake_sources(False)
+
     def drain_into(self, other):
         """Move what this box holds into ``other`` (used when linking)."""
         while len(self):
@@ -107,6 +116,8 @@ class LockedBox(Box):
         lock.acquire()
         try:
             items = self.items
+            if items is None:
+                return
             if self.maxsize is not None and len(items) - self.head >= self.maxsize:
                 raise noSpaceInBox("inbox %r of %s is full (%d messages)"
                                    % (self.name, self.owner.name, self.maxsize))
@@ -117,9 +128,18 @@ class LockedBox(Box):
 
     def __len__(self):
         self.lock.acquire()
-        n = len(self.items) - self.head
+        n = len(self.items) - self.head if self.items is not None else 0
         self.lock.release()
         return n
+
+    def close(self):
+        self.lock.acquire()
+        items = self.items
+        self.items = None
+        self.head = 0
+        self.lock.release()
+        if items is not None:
+            self.wake_sources(False)
 
     def take(self):
         self.lock.acquire()

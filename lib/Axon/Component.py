@@ -13,7 +13,9 @@ Boxes at their edges:
 - A delivery wakes the receiving component if it had paused.
 - An outbox links to one destination; linking it again raises
   ``BoxAlreadyLinkedToDestination``.  Many outboxes may feed one inbox.
-- When a component finishes, the links it made are removed.
+- When a component finishes, the links it made are removed and its
+  inboxes close: what is still in them is discarded, later sends to them
+  are dropped, and producers paused on them are woken.
 """
 
 from Axon.AxonExceptions import BoxAlreadyLinkedToDestination, invalidComponentInterface
@@ -181,7 +183,12 @@ class component(object):
             scheduler.wake(self)
 
     def _closeDown(self):
+        """Finished: drop the links this component made, and close its
+        inboxes (later sends to them are dropped, as to an unlinked outbox)
+        so a producer waiting on a full one runs on instead of hanging."""
         self.unlink()
+        for box in self.inboxes.values():
+            box.close()
 
     def _abandon(self):
         pass

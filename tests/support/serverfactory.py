@@ -6,7 +6,7 @@ servers live here).  Each server serves connections in its own thread and
 records what it received: byte count, SHA-256, when the first and last
 bytes came, whether the client closed.
 
-Kinds (all take a JSON object of options):
+Kinds (all take a JSON object of options; ``ipv6`` listens on ::1):
   sink     read everything until the client closes; ``read_size``,
            ``read_pause`` (seconds between reads: a slow reader)
   echo     send back whatever arrives
@@ -71,9 +71,10 @@ class Server:
         self.kind = kind
         self.options = options
         self.record = Record()
-        self.listener = socket.socket()
+        ipv6 = options.get("ipv6")
+        self.listener = socket.socket(socket.AF_INET6 if ipv6 else socket.AF_INET)
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
+        self.listener.bind(("::1" if ipv6 else "127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.conns = []
         if kind == "refused":

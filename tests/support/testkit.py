@@ -31,6 +31,21 @@ def pattern(size, seed=0):
     return block * whole + block[:rest]
 
 
+def write_pattern_file(path, size, seed=0):
+    """Write pattern(size, seed) to ``path`` a block at a time (so a 1 MB
+    file needs no 1 MB buffer); returns its SHA-256 in hex."""
+    block = pattern(4096, seed)
+    digest = hashlib.sha256()
+    with open(path, "wb") as f:
+        left = size
+        while left:
+            piece = block if left >= 4096 else block[:left]
+            f.write(piece)
+            digest.update(piece)
+            left -= len(piece)
+    return binascii.hexlify(digest.digest()).decode()
+
+
 def sha256hex(data):
     return binascii.hexlify(hashlib.sha256(data).digest()).decode()
 
@@ -107,13 +122,27 @@ class Source(component):
 class Collector(component):
     """Records what reaches "inbox" (``data``) and "control" (``signals``,
     with ``signal_ms``, the ticks_ms when each arrived).  Stops after a
-    producerFinished or shutdownMicroprocess on "control"."""
+    producerFinished or shutdownMicroprocess on "control".  With
+    ``stop_after``, sends ``stop_message`` out of "outbox" once that many
+    bytes have arrived (link it to the control of what feeds it)."""
 
-    def __init__(self):
+    def __init__(self, stop_after=None, stop_message=None):
         component.__init__(self)
         self.data = []
         self.signals = []
         self.signal_ms = []
+        self.count = 0
+        self.stop_after = stop_after
+        self.stop_message = stop_message or shutdownMicroprocess()
+
+    def _take(self):
+        item = self.recv("inbox")
+        self.data.append(item)
+        if self.stop_after is not None:
+            self.count += len(item)
+            if self.count >= self.stop_after:
+                self.stop_after = None
+                self.send(self.stop_message, "outbox")
 
     def received(self):
         return b"".join(self.data)
@@ -121,14 +150,14 @@ class Collector(component):
     def main(self):
         while True:
             while self.dataReady("inbox"):
-                self.data.append(self.recv("inbox"))
+                self._take()
             while self.dataReady("control"):
                 msg = self.recv("control")
                 self.signals.append(msg)
                 self.signal_ms.append(ticks_ms())
                 if isinstance(msg, (producerFinished, shutdownMicroprocess)):
                     while self.dataReady("inbox"):
-                        self.data.append(self.recv("inbox"))
+                        self._take()
                     return
             self.pause()
             yield 1

@@ -1,0 +1,259 @@
+"""ThreadedTCPClient and the seed example against real servers on loopback."""
+
+import errno
+
+EPIPE = 32   # not in MicroPython's errno module
+import os
+from axonport import ticks_ms, ticks_diff
+from Axon.Scheduler import scheduler
+from Axon.Ipc import producerFinished, shutdownMicroprocess
+from Kamaelia.IPC import socketShutdown
+from Kamaelia.Chassis.Pipeline import Pipeline
+from Kamaelia.Chassis.Graphline import Graphline
+from Kamaelia.File.Reading import RateControlledFileReader
+from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
+from testkit import TestServer, Source, Collector, Trigger, pattern, sha256hex, write_pattern_file
+
+DEADLINES = {"test_seed_example_1mb_byte_exact": 60,
+             "test_seed_rate_paces_a_small_file": 30}
+
+
+def temp_file(data, tag):
+    path = "/tmp/axon-test-%s-%d.bin" % (tag, ticks_ms())
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def client_pipeline(client, messages=(), finish=None, collector=None):
+    """Source -> client -> Collector, run to the end; returns the collector."""
+    k = collector or Collector()
+    Pipeline(Source(list(messages), finish=finish), client, k).activate()
+    scheduler.run.runThreads()
+    return k
+
+
+def assert_shutdown_only(k):
+    assert len(k.signals) == 1, k.signals
+    assert isinstance(k.signals[0], socketShutdown), k.signals
+
+
+def assert_error_then_shutdown(k, kind=OSError):
+    assert len(k.signals) == 2, k.signals
+    assert isinstance(k.signals[0], kind), k.signals
+    assert isinstance(k.signals[1], socketShutdown), k.signals
+    return k.signals[0]
+
+
+def test_seed_example_1mb_byte_exact():
+    path = "/tmp/axon-test-1mb-%d.bin" % ticks_ms()
+    digest = write_pattern_file(path, 1000000, seed=7)
+    server = TestServer("sink")
+    try:
+        Pipeline(RateControlledFileReader(path, rate=100000000, chunksize=4096),
+                 ThreadedTCPClient("127.0.0.1", server.port)).activate()
+        scheduler.run.runThreads()
+    finally:
+        os.remove(path)
+    result = server.result()
+    assert result["bytes"] == 1000000
+    assert result["sha256"] == digest
+    assert result["closed_by_client"]
+
+
+def test_seed_rate_paces_a_small_file():
+    # rate=100000 (the seed's) with Kamaelia's default 10 chunks a second:
+    # 50000 bytes are five 10000-byte chunks, 0.1 s apart.
+    data = pattern(50000, seed=3)
+    path = temp_file(data, "paced")
+    server = TestServer("sink")
+    start = ticks_ms()
+    try:
+        Pipeline(RateControlledFileReader(path, rate=100000),
+                 ThreadedTCPClient("127.0.0.1", server.port)).activate()
+        scheduler.run.runThreads()
+    finally:
+        os.remove(path)
+    took = ticks_diff(ticks_ms(), start)
+    result = server.result()
+    assert result["bytes"] == 50000 and result["sha256"] == sha256hex(data)
+    assert 0.35 <= result["span"] <= 1.5, result["span"]
+    assert 350 <= took <= 3000, took
+
+
+def test_receive_path_exact_bytes_then_shutdown():
+    server = TestServer("send", size=300000, seed=11, then="close")
+    k = client_pipeline(ThreadedTCPClient("127.0.0.1", server.port))
+    got = k.received()
+    assert len(got) == 300000
+    assert got == pattern(300000, seed=11)
+    for chunk in k.data:
+        assert type(chunk) is bytes
+    assert_shutdown_only(k)
+    assert server.result()["closed_by_client"]
+
+
+def test_initialsendmessage_goes_first():
+    server = TestServer("sink")
+    client = ThreadedTCPClient("127.0.0.1", server.port, initialsendmessage=b"HELLO ")
+    k = client_pipeline(client, [b"one ", b"two"], finish=producerFinished())
+    result = server.result()
+    assert result["bytes"] == 13 and result["sha256"] == sha256hex(b"HELLO one two")
+    assert_shutdown_only(k)
+
+
+def test_str_bytearray_memoryview_messages():
+    server = TestServer("sink")
+    text = "h\u00e9llo \u2603 "
+    msgs = [text, b"bytes ", bytearray(b"array "), memoryview(b"--view--")[2:6]]
+    k = client_pipeline(ThreadedTCPClient("127.0.0.1", server.port), msgs,
+                        finish=producerFinished())
+    expect = text.encode("utf-8") + b"bytes array view"
+    result = server.result()
+    assert result["bytes"] == len(expect) and result["sha256"] == sha256hex(expect)
+    assert_shutdown_only(k)
+
+
+def test_many_small_messages_in_order():
+    server = TestServer("sink")
+    msgs = [b"%05d;" % i for i in range(3000)]
+    k = client_pipeline(ThreadedTCPClient("127.0.0.1", server.port), msgs,
+                        finish=producerFinished())
+    expect = b"".join(msgs)
+    result = server.result()
+    assert result["bytes"] == len(expect) and result["sha256"] == sha256hex(expect)
+    assert_shutdown_only(k)
+
+
+def test_bad_message_type_is_a_typeerror_on_signal():
+    server = TestServer("sink")
+    k = client_pipeline(ThreadedTCPClient("127.0.0.1", server.port),
+                        [b"ok", 42, b"never"])
+    err = assert_error_then_shutdown(k, TypeError)
+    assert "int" in str(err)
+    result = server.result()
+    assert result["bytes"] == 2 and result["sha256"] == sha256hex(b"ok")
+
+
+def test_connection_refused():
+    server = TestServer("refused")
+    k = client_pipeline(ThreadedTCPClient("127.0.0.1", server.port), [b"x"])
+    err = assert_error_then_shutdown(k)
+    assert err.errno == errno.ECONNREFUSED, err
+
+
+def test_unknown_host():
+    k = client_pipeline(ThreadedTCPClient("no.such.host.invalid", 80), [b"x"])
+    err = assert_error_then_shutdown(k)
+    assert "no.such.host.invalid" in str(err), err
+
+
+def test_reset_mid_stream():
+    server = TestServer("reset", after=20000)
+    chunk = pattern(4096)
+    k = client_pipeline(ThreadedTCPClient("127.0.0.1", server.port), [chunk] * 1000)
+    err = assert_error_then_shutdown(k)
+    assert err.errno in (errno.ECONNRESET, EPIPE), err
+
+
+def test_server_closes_first_data_then_shutdown():
+    server = TestServer("send", data="goodbye", then="close")
+    k = client_pipeline(ThreadedTCPClient("127.0.0.1", server.port))
+    assert k.received() == b"goodbye"
+    assert_shutdown_only(k)
+
+
+def test_server_reset_after_sending():
+    server = TestServer("send", size=5000, then="reset")
+    k = client_pipeline(ThreadedTCPClient("127.0.0.1", server.port))
+    # What arrived before the reset is on outbox, then the error, then shutdown.
+    assert pattern(5000).startswith(k.received())
+    assert k.signals[-1].__class__ is socketShutdown
+    assert len(k.signals) in (1, 2)
+
+
+def test_echo_round_trip():
+    server = TestServer("echo")
+    msgs = [pattern(700, seed=i) for i in range(50)]
+    expect = b"".join(msgs)
+    client = ThreadedTCPClient("127.0.0.1", server.port)
+    k = Collector(stop_after=len(expect))
+    Graphline(SRC=Source(msgs), CLIENT=client, OUT=k,
+              linkages={("SRC", "outbox"): ("CLIENT", "inbox"),
+                        ("CLIENT", "outbox"): ("OUT", "inbox"),
+                        ("CLIENT", "signal"): ("OUT", "control"),
+                        ("OUT", "outbox"): ("CLIENT", "control")}).activate()
+    scheduler.run.runThreads()
+    assert k.received() == expect
+    assert_shutdown_only(k)
+
+
+def stop_silent_server(message):
+    server = TestServer("silent")
+    client = ThreadedTCPClient("127.0.0.1", server.port)
+    trigger = Trigger(lambda: server.wait_bytes(5), message)
+    k = Collector()
+    Graphline(SRC=Source([b"hello"]), STOP=trigger, CLIENT=client, OUT=k,
+              linkages={("SRC", "outbox"): ("CLIENT", "inbox"),
+                        ("STOP", "outbox"): ("CLIENT", "control"),
+                        ("CLIENT", "outbox"): ("OUT", "inbox"),
+                        ("CLIENT", "signal"): ("OUT", "control")}).activate()
+    scheduler.run.runThreads()
+    assert_shutdown_only(k)
+    delay = ticks_diff(k.signal_ms[-1], trigger.sent_ms)
+    result = server.result()
+    assert result["closed_by_client"] and result["bytes"] == 5
+    return delay
+
+
+def test_shutdown_is_prompt_against_a_silent_server():
+    delay = stop_silent_server(shutdownMicroprocess())
+    assert 0 <= delay <= 600, delay
+
+
+def test_producer_finished_is_prompt_against_a_silent_server():
+    delay = stop_silent_server(producerFinished())
+    assert 0 <= delay <= 600, delay
+
+
+def test_producer_finished_flushes_everything_first():
+    server = TestServer("silent")
+    msgs = [pattern(1000, seed=i) for i in range(100)]
+    k = client_pipeline(ThreadedTCPClient("127.0.0.1", server.port), msgs,
+                        finish=producerFinished())
+    result = server.result()
+    assert result["bytes"] == 100000 and result["sha256"] == sha256hex(b"".join(msgs))
+    assert_shutdown_only(k)
+
+
+def test_ipv6_loopback():
+    server = TestServer("echo", ipv6=True)
+    client = ThreadedTCPClient("::1", server.port)
+    k = Collector(stop_after=4)
+    Graphline(SRC=Source([b"ping"]), CLIENT=client, OUT=k,
+              linkages={("SRC", "outbox"): ("CLIENT", "inbox"),
+                        ("CLIENT", "outbox"): ("OUT", "inbox"),
+                        ("CLIENT", "signal"): ("OUT", "control"),
+                        ("OUT", "outbox"): ("CLIENT", "control")}).activate()
+    scheduler.run.runThreads()
+    assert k.received() == b"ping"
+    assert_shutdown_only(k)
+
+
+def test_constructor_rejects_bad_arguments():
+    for host, port, word in (("127.0.0.1", 0, "port"), ("127.0.0.1", 70000, "port"),
+                             ("127.0.0.1", "80", "port"), ("127.0.0.1", True, "port"),
+                             (None, 80, "host"), ("", 80, "host")):
+        try:
+            ThreadedTCPClient(host, port)
+        except ValueError as exc:
+            assert word in str(exc), exc
+        else:
+            raise AssertionError("accepted %r, %r" % (host, port))
+    try:
+        ThreadedTCPClient("127.0.0.1", 80, initialsendmessage=3.5)
+    except TypeError as exc:
+        assert "float" in str(exc)
+    else:
+        raise AssertionError("accepted a float initialsendmessage")
+    ThreadedTCPClient("127.0.0.1", 80, 1)     # chargen: accepted, ignored
