@@ -148,6 +148,18 @@ def test_unknown_host():
     assert "no.such.host.invalid" in str(err), err
 
 
+def test_connect_timeout():
+    server = TestServer("full")
+    start = ticks_ms()
+    k = client_pipeline(ThreadedTCPClient("127.0.0.1", server.port, connect_timeout=0.3), [b"x"])
+    took = ticks_diff(ticks_ms(), start)
+    err = assert_error_then_shutdown(k)
+    assert err.errno in (errno.ETIMEDOUT, errno.EAGAIN, None), err
+    assert "timed out" in str(err) or err.errno == errno.ETIMEDOUT or err.errno == errno.EAGAIN, err
+    assert 250 <= took <= 3000, took
+    server.stop()
+
+
 def test_reset_mid_stream():
     server = TestServer("reset", after=20000)
     chunk = pattern(4096)
@@ -219,8 +231,11 @@ def test_producer_finished_is_prompt_against_a_silent_server():
 def test_producer_finished_flushes_everything_first():
     server = TestServer("silent")
     msgs = [pattern(1000, seed=i) for i in range(100)]
-    k = client_pipeline(ThreadedTCPClient("127.0.0.1", server.port), msgs,
-                        finish=producerFinished())
+    src = Source(msgs, finish=producerFinished())
+    k = Collector()
+    Pipeline(src, ThreadedTCPClient("127.0.0.1", server.port), k).activate()
+    scheduler.run.runThreads()
+    assert src.full > 0          # the client's inbox is bounded
     result = server.result()
     assert result["bytes"] == 100000 and result["sha256"] == sha256hex(b"".join(msgs))
     assert_shutdown_only(k)

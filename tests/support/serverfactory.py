@@ -16,6 +16,7 @@ Kinds (all take a JSON object of options; ``ipv6`` listens on ::1):
   silent   accept, never send, wait for the client to close
   reset    read ``after`` bytes (default 0), then reset the connection
   refused  a port with nothing listening
+  full     a listener whose accept queue is full: connecting times out
 """
 
 import hashlib
@@ -79,6 +80,15 @@ class Server:
         self.conns = []
         if kind == "refused":
             self.listener.close()
+            self.record.done.set()
+            return
+        if kind == "full":
+            # listen(0) queues one connection; ours takes that place, so
+            # the kernel drops the client's SYNs and its connect times out.
+            self.listener.listen(0)
+            filler = socket.socket()
+            filler.connect(("127.0.0.1", self.port))
+            self.conns.append(filler)
             self.record.done.set()
             return
         self.listener.listen(64)

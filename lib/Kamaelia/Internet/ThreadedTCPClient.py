@@ -60,6 +60,10 @@ def _as_bytes(data):
                     "not %s" % type(data).__name__)
 
 
+class _Abandoned(Exception):
+    """A write to a server that is not reading gave way to a shutdown."""
+
+
 class ThreadedTCPClient(threadedcomponent):
     Inboxes = {"inbox": "Data to send to the server (bytes, bytearray, memoryview, str)",
                "control": "producerFinished: flush then close; shutdownMicroprocess: close now"}
@@ -100,12 +104,14 @@ class ThreadedTCPClient(threadedcomponent):
             sock = self._connect()
             sock.settimeout(self.stop_poll)
             if not self._control_has(shutdownMicroprocess):
-                if self.initialsendmessage is not None:
-                    self._write(sock, self.initialsendmessage)
                 self._reader_exit.acquire()
                 reading = True
                 start_thread(self._read_loop, (sock,))
+                if self.initialsendmessage is not None:
+                    self._write(sock, self.initialsendmessage)
                 self._serve(sock)
+        except _Abandoned:
+            pass
         except Exception as exc:
             self._record(exc)
         self._lock.acquire()
@@ -192,8 +198,7 @@ class ThreadedTCPClient(threadedcomponent):
                     raise
                 # The server is not reading; still stop promptly if told to.
                 if self._control_has(shutdownMicroprocess) or self._reader_finished():
-                    raise OSError("send abandoned: shutdown requested with %d bytes unsent"
-                                  % (size - sent))
+                    raise _Abandoned()
 
     def _reader_finished(self):
         self._lock.acquire()
