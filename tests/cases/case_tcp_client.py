@@ -228,6 +228,24 @@ def test_producer_finished_is_prompt_against_a_silent_server():
     assert 0 <= delay <= 600, delay
 
 
+def test_shutdown_is_prompt_while_writing_to_a_server_that_stopped_reading():
+    server = TestServer("stall", after=100000)
+    client = ThreadedTCPClient("127.0.0.1", server.port)
+    trigger = Trigger(lambda: server.wait_bytes(100000), shutdownMicroprocess())
+    k = Collector()
+    chunk = pattern(4096)
+    Graphline(SRC=Source([chunk] * 5000), STOP=trigger, CLIENT=client, OUT=k,
+              linkages={("SRC", "outbox"): ("CLIENT", "inbox"),
+                        ("STOP", "outbox"): ("CLIENT", "control"),
+                        ("CLIENT", "outbox"): ("OUT", "inbox"),
+                        ("CLIENT", "signal"): ("OUT", "control")}).activate()
+    scheduler.run.runThreads()
+    server.stop()
+    assert_shutdown_only(k)
+    delay = ticks_diff(k.signal_ms[-1], trigger.sent_ms)
+    assert 0 <= delay <= 800, delay
+
+
 def test_producer_finished_flushes_everything_first():
     server = TestServer("silent")
     msgs = [pattern(1000, seed=i) for i in range(100)]

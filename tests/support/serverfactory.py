@@ -16,6 +16,7 @@ Kinds (all take a JSON object of options; ``ipv6`` listens on ::1):
   silent   accept, never send, wait for the client to close
   reset    read ``after`` bytes (default 0), then reset the connection
   refused  a port with nothing listening
+  stall    read ``after`` bytes, then stop reading (the connection stays open)
   full     a listener whose accept queue is full: connecting times out
 """
 
@@ -72,6 +73,7 @@ class Server:
         self.kind = kind
         self.options = options
         self.record = Record()
+        self.stopped = threading.Event()
         ipv6 = options.get("ipv6")
         self.listener = socket.socket(socket.AF_INET6 if ipv6 else socket.AF_INET)
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -142,6 +144,14 @@ class Server:
                 else:
                     conn.shutdown(socket.SHUT_WR)
                     self.read_all(conn)
+            elif self.kind == "stall":
+                want = opts.get("after", 0)
+                while rec.count < want:
+                    data = conn.recv(min(65536, want - rec.count))
+                    if not data:
+                        break
+                    rec.add(data)
+                self.stopped.wait()
             elif self.kind == "reset":
                 want = opts.get("after", 0)
                 while rec.count < want:
@@ -167,6 +177,7 @@ class Server:
         conn.close()
 
     def stop(self):
+        self.stopped.set()
         try:
             self.listener.close()
         except OSError:
