@@ -165,3 +165,16 @@ def test_back_pressure_wakes_paused_producer():
     scheduler.run.runThreads()
     assert sink.data == list(range(200))
     assert src.full > 0
+
+
+def test_add_and_remove_children():
+    parent, a, b = component(), component(), component()
+    parent.addChildren(a, b)
+    assert parent.childComponents() == [a, b]
+    assert a._parent is parent
+    parent.link((a, "outbox"), (b, "inbox"))
+    parent.removeChild(a)
+    assert parent.childComponents() == [b]
+    a.send("after removal")
+    assert b.dataReady() == 0       # removing a child drops the links to it
+    assert not parent.childrenDone()
