@@ -88,6 +88,22 @@ class Box(object):
         self.head = head
         return message, self.maxsize is not None and held >= self.maxsize
 
+    def take_all(self):
+        """Every waiting message, oldest first, as a list (maybe empty)."""
+        taken, was_full = self._pop_all()
+        if was_full:
+            self.wake_sources(False)
+        return taken
+
+    def _pop_all(self):
+        items = self.items
+        if items is None or self.head >= len(items):
+            return [], False
+        taken = items[self.head:] if self.head else items
+        self.items = []
+        self.head = 0
+        return taken, self.maxsize is not None and len(taken) >= self.maxsize
+
     def wake_sources(self, from_thread):
         for source in self.sources:
             source.owner._wake_producer(from_thread)
@@ -114,17 +130,20 @@ class LockedBox(Box):
     def put(self, message):
         lock = self.lock
         lock.acquire()
-        try:
-            items = self.items
-            if items is None:
-                return
-            if self.maxsize is not None and len(items) - self.head >= self.maxsize:
-                raise noSpaceInBox("inbox %r of %s is full (%d messages)"
-                                   % (self.name, self.owner.name, self.maxsize))
-            items.append(message)
-            self.owner._wake_thread_locked()
-        finally:
+        items = self.items
+        if items is None:
             lock.release()
+            return
+        if self.maxsize is not None and len(items) - self.head >= self.maxsize:
+            lock.release()
+            raise noSpaceInBox("inbox %r of %s is full (%d messages)"
+                               % (self.name, self.owner.name, self.maxsize))
+        items.append(message)
+        owner = self.owner
+        if not owner._thread_wake_pending:
+            owner._thread_wake_pending = True
+            owner._thread_wake.release()
+        lock.release()
 
     def __len__(self):
         self.lock.acquire()
@@ -150,3 +169,11 @@ class LockedBox(Box):
         if was_full:
             self.wake_sources(True)
         return message
+
+    def take_all(self):
+        self.lock.acquire()
+        taken, was_full = self._pop_all()
+        self.lock.release()
+        if was_full:
+            self.wake_sources(True)
+        return taken

@@ -44,8 +44,6 @@ from Axon.AxonExceptions import noSpaceInBox
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.IPC import socketShutdown
 
-_BATCH = 2048
-_HALF = _BATCH // 2
 
 
 def _as_bytes(data):
@@ -71,7 +69,8 @@ class ThreadedTCPClient(threadedcomponent):
                 "signal": "Exceptions, then one socketShutdown"}
 
     def __init__(self, host, port, chargen=0, initialsendmessage=None,
-                 connect_timeout=10, recv_size=2048, stop_poll=0.2, queuelengths=16):
+                 connect_timeout=10, recv_size=2048, stop_poll=0.2, queuelengths=16,
+                 send_buffer=4096):
         if not isinstance(host, str) or not host:
             raise ValueError("host must be a non-empty string, not %r" % (host,))
         if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
@@ -80,6 +79,8 @@ class ThreadedTCPClient(threadedcomponent):
             initialsendmessage = _as_bytes(initialsendmessage)
         if recv_size < 1:
             raise ValueError("recv_size must be at least 1, not %r" % (recv_size,))
+        if send_buffer < 2:
+            raise ValueError("send_buffer must be at least 2, not %r" % (send_buffer,))
         threadedcomponent.__init__(self, queuelengths=queuelengths)
         self.host = host
         self.port = port
@@ -87,7 +88,7 @@ class ThreadedTCPClient(threadedcomponent):
         self.connect_timeout = connect_timeout
         self.recv_size = recv_size
         self.stop_poll = stop_poll
-        self._batch = bytearray(_BATCH)
+        self._batch = bytearray(send_buffer)
         self._stopping = False          # under self._lock
         self._reader_done = False       # under self._lock
         self._error = None              # first error; under self._lock
@@ -146,38 +147,42 @@ class ThreadedTCPClient(threadedcomponent):
 
     def _serve(self, sock):
         """Write inbox to the socket until told to stop or the reader ends."""
+        inbox = self.inboxes["inbox"]
         while True:
-            self._lock.acquire()
-            reader_done = self._reader_done
-            self._lock.release()
-            if reader_done:
-                return
-            if self.dataReady("inbox"):
-                self._write_waiting(sock)
+            messages = inbox.take_all()
+            if messages:
+                self._write_messages(sock, messages)
                 continue
+            if self._reader_finished():
+                return
             if self.dataReady("control"):
                 msg = self.recv("control")
                 if isinstance(msg, producerFinished):
-                    while self.dataReady("inbox"):
-                        self._write_waiting(sock)
+                    messages = inbox.take_all()
+                    while messages:
+                        self._write_messages(sock, messages)
+                        messages = inbox.take_all()
                     return
                 if isinstance(msg, shutdownMicroprocess):
                     return
                 continue
             self.pause()
 
-    def _write_waiting(self, sock):
-        """Write what waits in "inbox", small messages gathered into one write."""
+    def _write_messages(self, sock, messages):
+        """Write ``messages`` in order; small ones are gathered into one write."""
         batch = self._batch
+        limit = len(batch)
+        half = limit // 2
         filled = 0
         try:
-            while self.dataReady("inbox"):
-                data = _as_bytes(self.recv("inbox"))
+            for data in messages:
+                if not isinstance(data, (bytes, bytearray)):
+                    data = _as_bytes(data)
                 size = len(data)
-                if filled and (filled + size > _BATCH or size > _HALF):
+                if filled and (filled + size > limit or size > half):
                     self._write(sock, memoryview(batch)[:filled])
                     filled = 0
-                if size > _HALF:
+                if size > half:
                     self._write(sock, data)
                     continue
                 batch[filled:filled + size] = data

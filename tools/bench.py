@@ -1,0 +1,225 @@
+"""Benchmarks: ThreadedTCPClient against the physical limit, side by side.
+
+    tools/bench [--repeat N] [--quick]
+
+For each runtime (CPython and the MicroPython unix port) it measures, in one
+run, with servers it starts on 127.0.0.1:
+  - send throughput, Pipeline(source, ThreadedTCPClient) vs plain blocking
+    sendall vs asyncio streams (write + drain), at 64 B, 1 KB, 16 KB, 64 KB;
+  - echo round-trip time through the client vs a raw socket;
+  - receive throughput (server -> outbox -> consumer) vs raw recv;
+  - idle CPU of a process holding one open, silent connection;
+  - MicroPython heap: import footprint and the smallest -X heapsize that
+    still streams 1 MB through the client.
+Each figure is the best of --repeat runs (default 3).  Every run's byte
+count is checked against what the server saw.
+"""
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import footprint  # noqa: E402
+
+CLIENT = os.path.join(ROOT, "tools", "bench_client.py")
+SEND_SIZES = [(64, 50000), (1024, 20000), (16384, 4000), (65536, 2000)]
+
+
+class Server:
+    """sink, echo or send (``size`` bytes then close); one connection."""
+
+    def __init__(self, kind, size=0):
+        self.kind, self.size = kind, size
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(1)
+        self.port = self.listener.getsockname()[1]
+        self.count = 0
+        self.first = self.last = None
+        self.done = threading.Event()
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        conn, _ = self.listener.accept()
+        self.listener.close()
+        with conn:
+            if self.kind == "send":
+                block = bytes(65536)
+                left = self.size
+                while left:
+                    n = conn.send(block[:min(left, 65536)])
+                    left -= n
+                    self.count += n
+                conn.shutdown(socket.SHUT_WR)
+            while True:
+                data = conn.recv(262144)
+                if not data:
+                    break
+                if self.kind != "send":
+                    now = time.perf_counter()
+                    self.first = self.first or now
+                    self.last = now
+                    self.count += len(data)
+                if self.kind == "echo":
+                    conn.sendall(data)
+        self.done.set()
+
+
+def runtime_cmd(runtime, heap=None):
+    if runtime == "cpython":
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [os.path.join(ROOT, "lib"), os.path.join(ROOT, "ports", "cpython")]))
+        return [sys.executable], env
+    env = dict(os.environ, MICROPYPATH=os.pathsep.join(
+        [os.path.join(ROOT, "lib"), os.path.join(ROOT, "ports", "micropython"), ".frozen"]))
+    cmd = [shutil.which("micropython")]
+    if heap:
+        cmd += ["-X", "heapsize=%d" % heap]
+    return cmd, env
+
+
+def run_once(runtime, mode, server, size=0, count=0, heap=None, timeout=120):
+    cmd, env = runtime_cmd(runtime, heap)
+    proc = subprocess.run(cmd + [CLIENT, mode, str(server.port), str(size), str(count)],
+                          env=env, capture_output=True, text=True, timeout=timeout)
+    match = re.search(r"RESULT (\d+) (\d+)", proc.stdout)
+    if proc.returncode or not match:
+        raise RuntimeError("%s %s failed:\n%s%s" % (runtime, mode, proc.stdout, proc.stderr))
+    server.done.wait(10)
+    secs, moved = int(match.group(1)) / 1e6, int(match.group(2))
+    if mode.startswith("send"):
+        if server.count != moved:
+            raise RuntimeError("%s %s: sent %d, server got %d"
+                               % (runtime, mode, moved, server.count))
+        # Throughput from the server's first to last byte: connecting and
+        # closing (up to stop_poll on MicroPython) are not part of it.
+        secs = server.last - server.first
+    return max(secs, 1e-6), moved
+
+
+def best(repeat, fn):
+    return min(fn() for _ in range(repeat))
+
+
+def send_rate(runtime, mode, size, count, repeat):
+    secs = best(repeat, lambda: run_once(runtime, mode, Server("sink"), size, count)[0])
+    return size * count / secs / 1e6
+
+
+def rtt_us(runtime, mode, repeat, count=2000):
+    secs = best(repeat, lambda: run_once(runtime, mode, Server("echo"), 64, count)[0])
+    return secs / count * 1e6
+
+
+def recv_rate(runtime, mode, repeat, total=32 * 1024 * 1024):
+    secs = best(repeat, lambda: run_once(runtime, mode, Server("send", total))[0])
+    return total / secs / 1e6
+
+
+def idle_cpu(runtime, seconds=5.0):
+    server = Server("sink")
+    cmd, env = runtime_cmd(runtime)
+    proc = subprocess.Popen(cmd + [CLIENT, "idle", str(server.port)], env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        if proc.stdout.readline().strip() != "ready":
+            raise RuntimeError("idle client did not start")
+        before = cpu_seconds(proc.pid)
+        time.sleep(seconds)          # the measuring window
+        used = cpu_seconds(proc.pid) - before
+        proc.stdin.close()
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return used / seconds * 100
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def smallest_heap(low=8 * 1024, high=512 * 1024, step=2 * 1024):
+    """Smallest -X heapsize (bytes) that streams 1 MB through the client."""
+    def works(heap):
+        try:
+            run_once("micropython", "send-client", Server("sink"), 1024, 1000, heap=heap,
+                     timeout=60)
+            return True
+        except (RuntimeError, subprocess.TimeoutExpired):
+            return False
+    if not works(high):
+        return None
+    while high - low > step:
+        mid = (low + high) // 2 // step * step
+        if works(mid):
+            high = mid
+        else:
+            low = mid
+    return high
+
+
+def versions():
+    mp = subprocess.run([shutil.which("micropython"), "-c",
+                         "import sys; print(sys.implementation.version, sys.implementation._build)"],
+                        capture_output=True, text=True).stdout.strip()
+    return ("machine: %s, %d cores, %s\nCPython %s; MicroPython %s"
+            % (platform.machine(), os.cpu_count(), platform.platform(),
+               platform.python_version(), mp))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="one run each, smaller sizes")
+    args = parser.parse_args()
+    repeat = 1 if args.quick else args.repeat
+    print(versions())
+    print("best of %d runs each; throughput in MB/s (10^6 bytes), RTT in microseconds\n" % repeat)
+    rows = []
+    for runtime in ("cpython", "micropython"):
+        for size, count in SEND_SIZES:
+            if args.quick:
+                count = max(count // 8, 10)
+            client = send_rate(runtime, "send-client", size, count, repeat)
+            raw = send_rate(runtime, "send-raw", size, count, repeat)
+            aio = send_rate(runtime, "send-asyncio", size, count, repeat)
+            rows.append((runtime, "send %d B" % size, client, raw, client / raw, aio, client / aio))
+        client = rtt_us(runtime, "rtt-client", repeat)
+        raw = rtt_us(runtime, "rtt-raw", repeat)
+        rows.append((runtime, "echo RTT 64 B (us)", client, raw, client / raw, None, None))
+        client = recv_rate(runtime, "recv-client", repeat)
+        raw = recv_rate(runtime, "recv-raw", repeat)
+        rows.append((runtime, "receive", client, raw, client / raw, None, None))
+    print("%-12s %-20s %10s %10s %7s %10s %9s" % ("runtime", "measure", "client", "raw",
+                                                 "ratio", "asyncio", "vs aio"))
+    for runtime, what, client, raw, ratio, aio, vs in rows:
+        print("%-12s %-20s %10.2f %10.2f %6.2fx %10s %9s" % (
+            runtime, what, client, raw, ratio,
+            "%.2f" % aio if aio is not None else "-", "%.2fx" % vs if vs is not None else "-"))
+    print()
+    for runtime in ("cpython", "micropython"):
+        print("%-12s idle CPU, one silent connection: %.2f %% of a core"
+              % (runtime, idle_cpu(runtime)))
+    lib = os.path.join(ROOT, "lib")
+    for label, mods in footprint.SETS:
+        print("micropython  import footprint, %s: %d bytes" % (label, footprint.measure(mods, lib)))
+    heap = smallest_heap()
+    print("micropython  smallest -X heapsize streaming 1 MB through the client: %s"
+          % ("%d KB" % (heap // 1024) if heap else "none up to 512 KB"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
