@@ -116,6 +116,11 @@ def send_rate(runtime, mode, size, count, repeat):
     return size * count / secs / 1e6
 
 
+def send_rate_heap(size, count, heap):
+    secs = run_once("micropython", "send-client", Server("sink"), size, count, heap=heap)[0]
+    return size * count / secs / 1e6
+
+
 def rtt_us(runtime, mode, repeat, count=2000):
     secs = best(repeat, lambda: run_once(runtime, mode, Server("echo"), 64, count)[0])
     return secs / count * 1e6

@@ -4,21 +4,32 @@ A box either stores messages (an inbox that nothing forwards) or forwards
 them: ``target`` names the next box of the chain.  A message sent to an
 outbox follows the chain to its final box: an inbox stores it, an outbox at
 the end of a chain (linked nowhere) drops it, as Axon does.  A size limit
-(``maxsize``) is checked only at the final box; a full box raises
+(``maxsize`` messages) is checked only at the final box; a full box raises
 ``noSpaceInBox`` and keeps what it already holds.
 
-Every box remembers the boxes that forward into it (``sources``).  Taking a
-message out of a box that was full wakes the owners of all of them, so a
-producer that paused on ``noSpaceInBox`` runs again.
+Every box remembers the boxes that forward into it (``sources``).  When a
+box has refused a message, the next message taken out of it wakes the
+owners of all of them, so a producer that paused on ``noSpaceInBox`` runs
+again.  A closed box (its owner finished) drops what it is sent.
 
 ``LockedBox`` is the inbox of a threaded component: its owner's thread
 takes from it while the scheduler's thread puts into it, so every access
-holds the owner's lock.
+holds the owner's lock.  It may also bound the bytes it holds
+(``maxbytes``, counting ``bytes``/``bytearray``/``memoryview``/``str``
+lengths): a message that would go over is refused unless the box is empty,
+so one large message still gets through.
 """
 
 from Axon.AxonExceptions import noSpaceInBox
 
 _COMPACT = 32
+_SIZED = (bytes, bytearray, memoryview, str)
+
+
+def _full(box):
+    box.refused = True
+    return noSpaceInBox("inbox %r of %s is full (%d messages)"
+                        % (box.name, box.owner.name, len(box.items) - box.head))
 
 
 class Box(object):
@@ -28,17 +39,12 @@ class Box(object):
         self.items = [] if storing else None
         self.head = 0
         self.maxsize = maxsize
+        self.refused = False
         self.target = None
         self.sources = []
 
     def __repr__(self):
         return "<box %r of %s>" % (self.name, self.owner.name)
-
-    def final(self):
-        box = self
-        while box.target is not None:
-            box = box.target
-        return box
 
     def deliver(self, message):
         """Send ``message`` along the chain that starts at this box."""
@@ -53,8 +59,7 @@ class Box(object):
         if items is None:
             return
         if self.maxsize is not None and len(items) - self.head >= self.maxsize:
-            raise noSpaceInBox("inbox %r of %s is full (%d messages)"
-                               % (self.name, self.owner.name, self.maxsize))
+            raise _full(self)
         items.append(message)
         self.owner._delivered()
 
@@ -62,13 +67,21 @@ class Box(object):
         return len(self.items) - self.head if self.items is not None else 0
 
     def take(self):
-        message, was_full = self._pop()
-        if was_full:
+        message = self._pop()
+        if self.refused:
+            self.refused = False
             self.wake_sources(False)
         return message
 
+    def take_all(self):
+        """Every waiting message, oldest first, as a list (maybe empty)."""
+        taken = self._pop_all()
+        if self.refused:
+            self.refused = False
+            self.wake_sources(False)
+        return taken
+
     def _pop(self):
-        """Take the oldest message; also say whether the box was full."""
         items = self.items
         head = self.head
         size = len(items) if items is not None else 0
@@ -76,7 +89,6 @@ class Box(object):
             raise IndexError("inbox %r of %s is empty" % (self.name, self.owner.name))
         message = items[head]
         items[head] = None
-        held = size - head
         head += 1
         # Amortised O(1) FIFO without deque: compact once half is consumed.
         if head == size:
@@ -86,23 +98,16 @@ class Box(object):
             del items[:head]
             head = 0
         self.head = head
-        return message, self.maxsize is not None and held >= self.maxsize
-
-    def take_all(self):
-        """Every waiting message, oldest first, as a list (maybe empty)."""
-        taken, was_full = self._pop_all()
-        if was_full:
-            self.wake_sources(False)
-        return taken
+        return message
 
     def _pop_all(self):
         items = self.items
         if items is None or self.head >= len(items):
-            return [], False
+            return []
         taken = items[self.head:] if self.head else items
         self.items = []
         self.head = 0
-        return taken, self.maxsize is not None and len(taken) >= self.maxsize
+        return taken
 
     def wake_sources(self, from_thread):
         for source in self.sources:
@@ -123,9 +128,11 @@ class Box(object):
 
 
 class LockedBox(Box):
-    def __init__(self, owner, name, maxsize=None):
+    def __init__(self, owner, name, maxsize=None, maxbytes=None):
         Box.__init__(self, owner, name, True, maxsize)
         self.lock = owner._lock
+        self.maxbytes = maxbytes
+        self.held = 0               # bytes held, when maxbytes is set
 
     def put(self, message):
         lock = self.lock
@@ -135,9 +142,16 @@ class LockedBox(Box):
             lock.release()
             return
         if self.maxsize is not None and len(items) - self.head >= self.maxsize:
+            error = _full(self)
             lock.release()
-            raise noSpaceInBox("inbox %r of %s is full (%d messages)"
-                               % (self.name, self.owner.name, self.maxsize))
+            raise error
+        if self.maxbytes is not None and isinstance(message, _SIZED):
+            size = len(message)
+            if self.held + size > self.maxbytes and len(items) > self.head:
+                error = _full(self)
+                lock.release()
+                raise error
+            self.held += size
         items.append(message)
         owner = self.owner
         if not owner._thread_wake_pending:
@@ -151,29 +165,41 @@ class LockedBox(Box):
         self.lock.release()
         return n
 
+    def take(self):
+        lock = self.lock
+        lock.acquire()
+        try:
+            message = self._pop()
+        except IndexError:
+            lock.release()
+            raise
+        if self.maxbytes is not None and isinstance(message, _SIZED):
+            self.held -= len(message)
+        refused = self.refused
+        self.refused = False
+        lock.release()
+        if refused:
+            self.wake_sources(True)
+        return message
+
+    def take_all(self):
+        lock = self.lock
+        lock.acquire()
+        taken = self._pop_all()
+        self.held = 0
+        refused = self.refused
+        self.refused = False
+        lock.release()
+        if refused:
+            self.wake_sources(True)
+        return taken
+
     def close(self):
         self.lock.acquire()
         items = self.items
         self.items = None
         self.head = 0
+        self.held = 0
         self.lock.release()
         if items is not None:
             self.wake_sources(False)
-
-    def take(self):
-        self.lock.acquire()
-        try:
-            message, was_full = self._pop()
-        finally:
-            self.lock.release()
-        if was_full:
-            self.wake_sources(True)
-        return message
-
-    def take_all(self):
-        self.lock.acquire()
-        taken, was_full = self._pop_all()
-        self.lock.release()
-        if was_full:
-            self.wake_sources(True)
-        return taken

@@ -34,6 +34,7 @@ from Axon.Ipc import shutdownMicroprocess, producerFinished
 class threadedcomponent(component):
     def __init__(self, *args, **argd):
         self.queuelengths = argd.pop("queuelengths", 32)
+        self._out_limit = self.queuelengths   # messages waiting to leave the thread
         self._lock = allocate_lock()
         self._thread_wake = allocate_lock()
         self._thread_wake.acquire()      # held = no wake pending
@@ -58,7 +59,7 @@ class threadedcomponent(component):
             raise invalidComponentInterface("%s has no outbox %r" % (self.name, boxname))
         lock = self._lock
         lock.acquire()
-        if self._out_count >= self.queuelengths:
+        if self._out_count >= self._out_limit:
             self._out_waiting = True
             lock.release()
             raise noSpaceInBox("%s: %d messages wait to leave the thread"

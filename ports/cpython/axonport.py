@@ -19,6 +19,10 @@ def const(value):
     return value
 
 
+# Default bound, in bytes, of a ThreadedTCPClient's inbox: a desktop has memory to spare; bigger batches mean fewer thread hand-offs.
+CLIENT_INBOX_BYTES = 262144
+
+
 def start_thread(function, args=()):
     _thread.start_new_thread(function, args)
 

@@ -25,6 +25,10 @@ sleep_ms = time.sleep_ms
 _TIMEOUT_ERRNOS = (errno.EAGAIN, errno.ETIMEDOUT)
 
 
+# Default bound, in bytes, of a ThreadedTCPClient's inbox: about a sixth of an ESP32's free heap.
+CLIENT_INBOX_BYTES = 16384
+
+
 def start_thread(function, args=()):
     _thread.start_new_thread(function, args)
 

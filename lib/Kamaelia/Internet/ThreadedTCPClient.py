@@ -2,20 +2,25 @@
 
 ThreadedTCPClient(host, port, chargen=0, initialsendmessage=None,
                   connect_timeout=10, recv_size=2048, stop_poll=0.2,
-                  queuelengths=16)
+                  queuelengths=64, inbox_bytes=None, send_buffer=4096)
 
 Boxes:
 - "inbox": data for the server, sent in order and in full.  ``bytes``,
   ``bytearray`` and ``memoryview`` go as they are, ``str`` as UTF-8.  Any
   other type is a ``TypeError`` naming it, out of "signal", and the client
   then shuts down as for any error (what came before it is still sent).
-  The inbox holds ``queuelengths`` messages: a producer sending into a full
-  inbox gets ``noSpaceInBox`` and is woken once there is room.  Several
-  small messages waiting at once are copied into one write (up to 2 KB).
+  The inbox holds at most ``queuelengths`` messages and ``inbox_bytes``
+  bytes (default from the port: 16 KB on MicroPython, 256 KB on CPython;
+  one larger message is still taken when the inbox is empty): a
+  producer sending into a full inbox gets ``noSpaceInBox`` and is woken
+  once there is room.  Small messages waiting at once are copied into one
+  write through a ``send_buffer``-byte buffer; messages over half of it
+  are written as they are, without a copy.
 - "control": ``producerFinished`` (and ``socketShutdown``): everything that
   reached "inbox" before it goes to the server, then the socket closes.
   ``shutdownMicroprocess``: the socket closes now, unsent data is dropped.
-- "outbox": data received from the server, as ``bytes``, in order.
+- "outbox": data received from the server, as ``bytes`` of at most
+  ``recv_size`` bytes, in order.
 - "signal": exception objects and exactly one ``socketShutdown`` as the
   last message; never strings.
 
@@ -32,18 +37,22 @@ Edges:
   reader is woken at once.  A shutdown therefore completes within about
   ``stop_poll`` (0.2 s by default) plus the time to close the socket.
   Connecting is bounded by ``connect_timeout`` seconds instead.
-- The reader waits (it stops reading, so TCP slows the server down) while
-  ``queuelengths`` received chunks wait for the component after "outbox".
+- The reader stops reading (so TCP slows the server down) while about
+  16 KB of received chunks wait for the component after "outbox".
+- Memory: the inbox bound, the send buffer and the received chunks in
+  flight bound what one client holds (about 40 KB with MicroPython's
+  defaults; lower ``inbox_bytes``, ``send_buffer`` and ``recv_size`` on a
+  board that is short of memory).
 - ``chargen`` is accepted and ignored, as in Kamaelia.
 """
 
 import socket
-from axonport import allocate_lock, start_thread, is_timeout, wake_blocked_recv
+from axonport import allocate_lock, start_thread, is_timeout, wake_blocked_recv, CLIENT_INBOX_BYTES
 from Axon.ThreadedComponent import threadedcomponent
 from Axon.AxonExceptions import noSpaceInBox
+from Axon.Box import LockedBox
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.IPC import socketShutdown
-
 
 
 def _as_bytes(data):
@@ -69,8 +78,8 @@ class ThreadedTCPClient(threadedcomponent):
                 "signal": "Exceptions, then one socketShutdown"}
 
     def __init__(self, host, port, chargen=0, initialsendmessage=None,
-                 connect_timeout=10, recv_size=2048, stop_poll=0.2, queuelengths=16,
-                 send_buffer=4096):
+                 connect_timeout=10, recv_size=2048, stop_poll=0.2, queuelengths=64,
+                 inbox_bytes=None, send_buffer=4096):
         if not isinstance(host, str) or not host:
             raise ValueError("host must be a non-empty string, not %r" % (host,))
         if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
@@ -81,7 +90,10 @@ class ThreadedTCPClient(threadedcomponent):
             raise ValueError("recv_size must be at least 1, not %r" % (recv_size,))
         if send_buffer < 2:
             raise ValueError("send_buffer must be at least 2, not %r" % (send_buffer,))
+        self.inbox_bytes = CLIENT_INBOX_BYTES if inbox_bytes is None else inbox_bytes
         threadedcomponent.__init__(self, queuelengths=queuelengths)
+        # Received chunks waiting for the component after "outbox": ~16 KB.
+        self._out_limit = max(2, 16384 // recv_size)
         self.host = host
         self.port = port
         self.initialsendmessage = initialsendmessage
@@ -258,6 +270,11 @@ class ThreadedTCPClient(threadedcomponent):
         self._wake_thread_locked()
         lock.release()
         self._reader_exit.release()
+
+    def _make_inbox(self, name):
+        if name == "inbox":
+            return LockedBox(self, name, self.queuelengths, self.inbox_bytes)
+        return threadedcomponent._make_inbox(self, name)
 
     def _release_reader(self):
         # A binary semaphore: leave it released whether or not it already was.
