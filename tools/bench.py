@@ -194,6 +194,7 @@ def main():
     print(versions())
     print("best of %d runs each; throughput in MB/s (10^6 bytes), RTT in microseconds\n" % repeat)
     rows = []
+    raw64 = {}
     for runtime in ("cpython", "micropython"):
         for size, count in SEND_SIZES:
             if args.quick:
@@ -202,16 +203,21 @@ def main():
             raw = send_rate(runtime, "send-raw", size, count, repeat)
             aio = send_rate(runtime, "send-asyncio", size, count, repeat)
             rows.append((runtime, "send %d B" % size, client, raw, client / raw, aio, client / aio))
+            raw64.setdefault(runtime, raw)
+        size, count = SEND_SIZES[0]
+        each = send_rate(runtime, "send-client-each", size, count // (8 if args.quick else 1), repeat)
+        rows.append((runtime, "send %d B one write each" % size, each, raw64[runtime],
+                     each / raw64[runtime], None, None))
         client = rtt_us(runtime, "rtt-client", repeat)
         raw = rtt_us(runtime, "rtt-raw", repeat)
         rows.append((runtime, "echo RTT 64 B (us)", client, raw, client / raw, None, None))
         client = recv_rate(runtime, "recv-client", repeat)
         raw = recv_rate(runtime, "recv-raw", repeat)
         rows.append((runtime, "receive", client, raw, client / raw, None, None))
-    print("%-12s %-20s %10s %10s %7s %10s %9s" % ("runtime", "measure", "client", "raw",
+    print("%-12s %-26s %10s %10s %7s %10s %9s" % ("runtime", "measure", "client", "raw",
                                                  "ratio", "asyncio", "vs aio"))
     for runtime, what, client, raw, ratio, aio, vs in rows:
-        print("%-12s %-20s %10.2f %10.2f %6.2fx %10s %9s" % (
+        print("%-12s %-26s %10.2f %10.2f %6.2fx %10s %9s" % (
             runtime, what, client, raw, ratio,
             "%.2f" % aio if aio is not None else "-", "%.2fx" % vs if vs is not None else "-"))
     print()

@@ -7,6 +7,7 @@ runtime can tell).  Send modes time the whole run (tools/bench uses the
 server's first-to-last-byte span instead); rtt modes time the round trips
 only; recv modes time from the first byte to the end of the stream.  Modes:
   send-client / send-raw / send-asyncio   COUNT messages of SIZE bytes to a sink
+  send-client-each                        the same with one write per message
   rtt-client / rtt-raw                    COUNT round trips of SIZE bytes via an echo server
   recv-client / recv-raw                  read until the server closes
   idle                                    hold one silent connection until stdin closes
@@ -121,6 +122,14 @@ def send_client(port, message, count):
     return len(message) * count
 
 
+def send_client_each(port, message, count):
+    """As send_client, but every message is its own write (no coalescing)."""
+    Pipeline(Repeat(message, count),
+             ThreadedTCPClient("127.0.0.1", port, send_buffer=2)).activate()
+    scheduler.run.runThreads()
+    return len(message) * count
+
+
 def send_raw(port, message, count):
     sock = connect(port)
     for _ in range(count):
@@ -199,7 +208,7 @@ def idle(port, message, count):
     return 0, 0
 
 
-MODES = {"send-client": send_client, "send-raw": send_raw, "send-asyncio": send_asyncio,
+MODES = {"send-client": send_client, "send-client-each": send_client_each, "send-raw": send_raw, "send-asyncio": send_asyncio,
          "rtt-client": rtt_client, "rtt-raw": rtt_raw,
          "recv-client": recv_client, "recv-raw": recv_raw, "idle": idle}
 
