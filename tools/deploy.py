@@ -2,8 +2,8 @@
 
     tools/deploy [--device PORT] [--py] [--root DIR] [--heap SIZE]
 
-Puts lib/Axon, lib/Kamaelia and ports/micropython/*.py (axonport, wifi)
-into the board's /lib, as precompiled .mpy (mpy-cross, the default) or as
+Puts everything in lib/ (Axon, Kamaelia) and ports/micropython/*.py
+(axonport, wifi) into the board's /lib, as precompiled .mpy (mpy-cross, the default) or as
 .py (``--py``).  Without ``--device`` it starts the virtual board
 (tools/virtual_board.py) over build/virtual-board, deploys there and stops
 it; ``--device /dev/ttyUSB0`` deploys to a real board on that serial port.
@@ -12,7 +12,7 @@ What a run does, in two mpremote calls:
   1. one ``exec`` on the board creates the directories, removes library
      files that should not be there (the other format's twin of every
      module, and modules that no longer exist in lib/; nothing outside
-     lib/Axon, lib/Kamaelia and the port's own modules is touched), and
+     the packages' directories and the library's own modules is touched), and
      prints the SHA-256 of each library file the board already has;
   2. one chained ``fs cp`` copies only the files whose hash differs.
 A second deploy of an unchanged tree copies nothing.
@@ -33,7 +33,6 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PACKAGES = ("Axon", "Kamaelia")
 PORT_DIR = os.path.join(ROOT, "ports", "micropython")
 DEFAULT_VIRTUAL_ROOT = os.path.join(ROOT, "build", "virtual-board")
 
@@ -60,21 +59,28 @@ def mpy_cross_exe():
 
 
 def library_files():
-    """(source path, module path relative to /lib) for every library module."""
+    """(source path, module path relative to /lib) for every library module:
+    all of lib/ and the port's modules (ports/micropython/*.py)."""
+    lib = os.path.join(ROOT, "lib")
     found = []
-    for package in PACKAGES:
-        top = os.path.join(ROOT, "lib", package)
-        for base, dirs, files in os.walk(top):
-            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-            for name in sorted(files):
-                if name.endswith(".py"):
-                    src = os.path.join(base, name)
-                    found.append((src, os.path.relpath(src, os.path.join(ROOT, "lib"))
-                                  .replace(os.sep, "/")))
+    for base, dirs, files in os.walk(lib):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(".py"):
+                src = os.path.join(base, name)
+                found.append((src, os.path.relpath(src, lib).replace(os.sep, "/")))
     for name in sorted(os.listdir(PORT_DIR)):
         if name.endswith(".py"):
             found.append((os.path.join(PORT_DIR, name), name))
     return found
+
+
+def packages():
+    """The top-level packages in lib/ (their board directories are synced:
+    stale modules in them are removed)."""
+    lib = os.path.join(ROOT, "lib")
+    return sorted(d for d in os.listdir(lib)
+                  if os.path.isfile(os.path.join(lib, d, "__init__.py")))
 
 
 def compile_mpy(src, out, source_name):
@@ -211,7 +217,7 @@ def deploy(port, mpy=True, extra=(), log=print, mpremote=None, timeout=60):
         files = build([(s, "lib/" + r) for s, r in library_files()] + list(extra), mpy, workdir)
         want = [dest for _, dest in files]
         twin = (lambda p: p[:-4] + ".py") if mpy else (lambda p: p[:-3] + ".mpy")
-        prune = ["lib/" + p for p in PACKAGES]
+        prune = ["lib/" + p for p in packages()]
         twins = [twin(p) for p in want if not any(p.startswith(d + "/") for d in prune)]
         out = device.exec(SYNC_SCRIPT % (want, prune, twins), timeout=timeout,
                           what="reading the board's files")
