@@ -6,7 +6,9 @@ servers live here).  Each server serves connections in its own thread and
 records what it received: byte count, SHA-256, when the first and last
 bytes came, whether the client closed.
 
-Kinds (all take a JSON object of options; ``ipv6`` listens on ::1):
+Kinds (all take a JSON object of options; ``ipv6`` listens on ::1; ``tls``
+speaks TLS with a certificate for localhost/127.0.0.1/::1 from a test CA
+whose DER form comes back, hex, as "ca" in the start answer):
   sink     read everything until the client closes; ``read_size``,
            ``read_pause`` (seconds between reads: a slow reader)
   echo     send back whatever arrives
@@ -18,6 +20,28 @@ Kinds (all take a JSON object of options; ``ipv6`` listens on ::1):
   refused  a port with nothing listening
   stall    read ``after`` bytes, then stop reading (the connection stays open)
   full     a listener whose accept queue is full: connecting times out
+  slow     a slow reader with a small receive buffer (``rcvbuf``, default
+           4096): reads ``read_size`` bytes (default 4096), then waits
+           ``interval`` seconds (default 0.004; the pace, ended early by
+           stop) before the next read, until the client closes; with
+           ``stall_at``, stops reading for ``stall`` seconds once that
+           many bytes have arrived (the client's writes then time out)
+  trickle  send ``size`` bytes of pattern(seed) in ``piece``-byte pieces
+           (default 64) ``interval`` seconds apart (default 0.002), with
+           TCP_NODELAY, while recording what the client sends; then
+           ``then`` as for send ("close", "silent" or "reset")
+  close_early  read ``after`` bytes (default 0), send ``data`` (latin-1,
+           optional), then close the connection outright (the kernel
+           sends RST instead of FIN if more data from the client waits)
+  half_close   read ``after`` bytes (default 0), send ``data`` (latin-1,
+           optional), shut down the write side only, then keep reading
+           until the client closes
+  forever  send pattern(seed) in ``piece``-byte pieces (default 16384, a
+           multiple of 256) until the client closes or the server is
+           stopped; with ``reset_after``, reset the connection once that
+           many bytes are sent.  ``sent`` counts bytes handed to the
+           kernel; ``closed_by_client`` is set when a send fails because
+           the client closed.  Data from the client is not read.
 """
 
 import hashlib
@@ -33,6 +57,35 @@ def pattern(size, seed=0):
     block = bytes((i * 31 + seed) & 255 for i in range(256))
     whole, rest = divmod(size, 256)
     return block * whole + block[:rest]
+
+
+_CA = []
+
+
+def the_ca():
+    """One test CA for the session, made on first use (needs trustme)."""
+    if not _CA:
+        import trustme
+        _CA.append(trustme.CA())
+    return _CA[0]
+
+
+def ca_der(ca):
+    import ssl
+    return ssl.PEM_cert_to_DER_cert(ca.cert_pem.bytes().decode())
+
+
+_SERVER_CTX = []
+
+
+def tls_server_context():
+    """Server side of the TLS kinds: a certificate for localhost and 127.0.0.1."""
+    if not _SERVER_CTX:
+        import ssl
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        the_ca().issue_cert("localhost", "127.0.0.1", "::1").configure_cert(ctx)
+        _SERVER_CTX.append(ctx)
+    return _SERVER_CTX[0]
 
 
 class Record:
@@ -93,6 +146,10 @@ class Server:
             self.conns.append(filler)
             self.record.done.set()
             return
+        if kind == "slow":
+            # Accepted sockets inherit the listener's buffer size.
+            self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF,
+                                     options.get("rcvbuf", 4096))
         self.listener.listen(64)
         threading.Thread(target=self.accept_loop, daemon=True).start()
 
@@ -124,6 +181,8 @@ class Server:
         rec = self.record
         opts = self.options
         try:
+            if opts.get("tls"):
+                conn = tls_server_context().wrap_socket(conn, server_side=True)
             if self.kind in ("sink", "silent"):
                 self.read_all(conn)
             elif self.kind == "echo":
@@ -152,6 +211,22 @@ class Server:
                         break
                     rec.add(data)
                 self.stopped.wait()
+            elif self.kind == "slow":
+                self.read_slowly(conn)
+            elif self.kind == "trickle":
+                self.trickle(conn)
+            elif self.kind in ("close_early", "half_close"):
+                self.read_exactly(conn, opts.get("after", 0))
+                if "data" in opts:
+                    payload = opts["data"].encode("latin-1")
+                    rec.sent_sha256 = hashlib.sha256(payload).hexdigest()
+                    conn.sendall(payload)
+                    rec.sent = len(payload)
+                if self.kind == "half_close":
+                    conn.shutdown(socket.SHUT_WR)
+                    self.read_all(conn)
+            elif self.kind == "forever":
+                self.send_forever(conn)
             elif self.kind == "reset":
                 want = opts.get("after", 0)
                 while rec.count < want:
@@ -170,6 +245,84 @@ class Server:
             with rec.changed:
                 rec.done.set()
                 rec.changed.notify_all()
+
+    def read_exactly(self, conn, want):
+        """Read until ``want`` bytes in all arrived (or the client closed)."""
+        rec = self.record
+        while rec.count < want:
+            data = conn.recv(min(65536, want - rec.count))
+            if not data:
+                rec.closed_by_client = True
+                return
+            rec.add(data)
+
+    def read_slowly(self, conn):
+        size = self.options.get("read_size", 4096)
+        interval = self.options.get("interval", 0.004)
+        stall_at = self.options.get("stall_at")
+        while True:
+            data = conn.recv(size)
+            if not data:
+                self.record.closed_by_client = True
+                return
+            self.record.add(data)
+            if stall_at is not None and self.record.count >= stall_at:
+                stall_at = None
+                if self.stopped.wait(self.options.get("stall", 1.0)):
+                    return
+            if interval and self.stopped.wait(interval):     # the reading pace
+                return
+
+    def trickle(self, conn):
+        opts = self.options
+        rec = self.record
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        reader = threading.Thread(target=self._read_quietly, args=(conn,), daemon=True)
+        reader.start()
+        payload = pattern(opts.get("size", 0), opts.get("seed", 0))
+        rec.sent_sha256 = hashlib.sha256(payload).hexdigest()
+        piece = opts.get("piece", 64)
+        interval = opts.get("interval", 0.002)
+        view = memoryview(payload)
+        for start in range(0, len(payload), piece):
+            conn.sendall(view[start:start + piece])
+            rec.sent = min(len(payload), start + piece)
+            if self.stopped.wait(interval):     # the sending pace
+                return
+        then = opts.get("then", "close")
+        if then == "reset":
+            self.reset(conn)
+            return
+        if then == "close":
+            conn.shutdown(socket.SHUT_WR)
+        reader.join()
+
+    def _read_quietly(self, conn):
+        try:
+            self.read_all(conn)
+        except OSError as exc:
+            self.record.error = repr(exc)
+
+    def send_forever(self, conn):
+        opts = self.options
+        rec = self.record
+        piece = pattern(opts.get("piece", 16384), opts.get("seed", 0))
+        reset_after = opts.get("reset_after")
+        while not self.stopped.is_set():
+            if reset_after is not None and rec.sent >= reset_after:
+                self.reset(conn)
+                return
+            chunk = piece
+            if reset_after is not None and reset_after - rec.sent < len(piece):
+                chunk = piece[:reset_after - rec.sent]
+            try:
+                conn.sendall(chunk)
+            except OSError as exc:
+                if not self.stopped.is_set():
+                    rec.closed_by_client = True
+                rec.error = repr(exc)
+                return
+            rec.sent += len(chunk)
 
     @staticmethod
     def reset(conn):
@@ -229,7 +382,13 @@ class ServerFactory:
                 sid = self.next_id
                 self.next_id += 1
                 self.servers[sid] = server
-            return {"id": sid, "port": server.port}
+            answer = {"id": sid, "port": server.port}
+            if req.get("options", {}).get("tls"):
+                answer["ca"] = ca_der(the_ca()).hex()
+            return answer
+        if cmd == "other_ca":
+            import trustme
+            return {"ca": ca_der(trustme.CA()).hex()}
         server = self.servers[req["id"]]
         if cmd == "result":
             server.record.done.wait(req.get("timeout", 10))

@@ -82,6 +82,7 @@ class TestServer:
         answer = _Control.ask({"cmd": "start", "kind": kind, "options": options})
         self.id = answer["id"]
         self.port = answer["port"]
+        self.ca = binascii.unhexlify(answer["ca"]) if "ca" in answer else None
 
     def result(self, timeout=10):
         """What the server saw; waits (up to ``timeout`` s) for the connection to end."""
@@ -93,6 +94,20 @@ class TestServer:
 
     def stop(self):
         _Control.ask({"cmd": "stop", "id": self.id})
+
+
+def other_ca():
+    """The DER certificate of a CA that signed none of the test servers."""
+    return binascii.unhexlify(_Control.ask({"cmd": "other_ca"})["ca"])
+
+
+def tls_context(ca_der):
+    """A client SSLContext trusting ``ca_der``, verification on (both runtimes)."""
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    ctx.load_verify_locations(cadata=ca_der)
+    return ctx
 
 
 class Source(component):
@@ -177,3 +192,199 @@ class Trigger(threadedcomponent):
         self.condition()
         self.sent_ms = ticks_ms()
         self.send(self.message, "outbox")
+
+
+# -- additions for the fault-injection suite (case_faults.py, test_reliability.py)
+
+import gc
+import sys
+
+IS_MICROPYTHON = sys.implementation.name == "micropython"
+
+
+def prefix_sha256(size, seed=0):
+    """SHA-256 (hex) of pattern(size, seed), hashed a block at a time (no
+    ``size``-byte buffer): the checksum of any prefix of a pattern stream."""
+    block = pattern(4096, seed)
+    digest = hashlib.sha256()
+    left = size
+    while left:
+        piece = block if left >= 4096 else block[:left]
+        digest.update(piece)
+        left -= len(piece)
+    return binascii.hexlify(digest.digest()).decode()
+
+
+def pattern_buffer(size, seed=0):
+    """pattern(size, seed) as a bytearray, filled in place (a 1 MB payload
+    on MicroPython's default 2 MB heap needs exactly 1 MB)."""
+    block = pattern(4096, seed)
+    buf = bytearray(size)
+    for start in range(0, size, 4096):
+        end = min(size, start + 4096)
+        buf[start:end] = block if end - start == 4096 else block[:end - start]
+    return buf
+
+
+class Digest(Collector):
+    """A Collector that hashes what reaches "inbox" instead of keeping it:
+    ``total`` bytes, ``hexdigest()`` (call once, at the end), ``types``
+    (the type names seen), ``chunks`` (how many messages).  Same
+    ``stop_after`` / ``stop_message`` and "control" handling as Collector."""
+
+    def __init__(self, stop_after=None, stop_message=None):
+        Collector.__init__(self, stop_after, stop_message)
+        self.hash = hashlib.sha256()
+        self.total = 0
+        self.chunks = 0
+        self.types = []
+        self.stop_ms = None             # ticks_ms when stop_message went out
+        self._hex = None
+
+    def _take(self):
+        item = self.recv("inbox")
+        name = type(item).__name__
+        if name not in self.types:
+            self.types.append(name)
+        self.hash.update(item)
+        self.total += len(item)
+        self.chunks += 1
+        if self.stop_after is not None and self.total >= self.stop_after:
+            self.stop_after = None
+            self.stop_ms = ticks_ms()
+            self.send(self.stop_message, "outbox")
+
+    def received(self):
+        raise AttributeError("Digest keeps no data; use total and hexdigest()")
+
+    def hexdigest(self):
+        if self._hex is None:
+            self._hex = binascii.hexlify(self.hash.digest()).decode()
+        return self._hex
+
+
+class Repeat(component):
+    """Sends ``chunk`` ``count`` times out of "outbox" as fast as the
+    receiver takes it (pausing on a full inbox), then ``finish`` (if not
+    None) out of "signal".  ``copy=True`` sends a fresh bytes object each
+    time (so garbage is made as a real producer would).  ``sent`` counts
+    the bytes accepted downstream."""
+
+    def __init__(self, chunk, count, finish=None, copy=False):
+        component.__init__(self)
+        self.chunk = chunk
+        self.count = count
+        self.finish = finish
+        self.copy = copy
+        self.sent = 0
+
+    def main(self):
+        chunk = self.chunk
+        for _ in range(self.count):
+            msg = bytes(chunk) if self.copy else chunk
+            while True:
+                try:
+                    self.send(msg, "outbox")
+                    break
+                except noSpaceInBox:
+                    self.pause()
+                    yield 1
+            self.sent += len(msg)
+        if self.finish is not None:
+            self.send(self.finish, "signal")
+
+
+class Raiser(component):
+    """Passes "inbox" to "outbox" and "control" to "signal" (waiting while
+    the receiver is full); once ``after`` bytes have passed through
+    "inbox", raises ``exc``."""
+
+    def __init__(self, after, exc):
+        component.__init__(self)
+        self.after = after
+        self.exc = exc
+        self.seen = 0
+
+    def main(self):
+        while True:
+            while self.dataReady("inbox"):
+                data = self.recv("inbox")
+                self.seen += len(data)
+                while True:
+                    try:
+                        self.send(data, "outbox")
+                        break
+                    except noSpaceInBox:
+                        self.pause()
+                        yield 1
+                if self.seen >= self.after:
+                    raise self.exc
+            while self.dataReady("control"):
+                msg = self.recv("control")
+                self.send(msg, "signal")
+                if isinstance(msg, (producerFinished, shutdownMicroprocess)):
+                    return
+            self.pause()
+            yield 1
+
+
+class Meter(component):
+    """Passes "inbox" to "outbox" and "control" to "signal" (waiting while
+    the receiver is full) and records the largest heap in use seen on each
+    message: ``peak`` (gc.mem_alloc() on MicroPython, 0 elsewhere)."""
+
+    def __init__(self):
+        component.__init__(self)
+        self.peak = 0
+        self.messages = 0
+
+    def _forward(self, msg, box):
+        while True:
+            try:
+                self.send(msg, box)
+                return
+            except noSpaceInBox:
+                self.pause()
+                yield 1
+
+    def main(self):
+        measure = getattr(gc, "mem_alloc", None)
+        while True:
+            while self.dataReady("inbox"):
+                msg = self.recv("inbox")
+                self.messages += 1
+                if measure is not None:
+                    used = measure()
+                    if used > self.peak:
+                        self.peak = used
+                for step in self._forward(msg, "outbox"):
+                    yield step
+            while self.dataReady("control"):
+                msg = self.recv("control")
+                for step in self._forward(msg, "signal"):
+                    yield step
+                if isinstance(msg, (producerFinished, shutdownMicroprocess)):
+                    return
+            self.pause()
+            yield 1
+
+
+def count_fds():
+    return len(os.listdir("/proc/self/fd"))
+
+
+def count_threads():
+    return len(os.listdir("/proc/self/task"))
+
+
+def settle(measure, target, timeout_ms=2000):
+    """Wait (up to ``timeout_ms``) until ``measure()`` is at most ``target``
+    -- for counts the OS updates a moment after a thread or socket has
+    gone; returns the last value seen."""
+    from axonport import sleep_ms
+    start = ticks_ms()
+    while True:
+        value = measure()
+        if value <= target or ticks_diff(ticks_ms(), start) >= timeout_ms:
+            return value
+        sleep_ms(5)

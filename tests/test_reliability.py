@@ -1,0 +1,176 @@
+"""Reliability seen from outside the process (issue 6), on both runtimes:
+file descriptors and threads (/proc/self/fd, /proc/self/task) after many
+connections and after stops and failures, the MicroPython heap (after
+gc.collect(), and under -X heapsize=128K), and that the process exits.
+
+The scenarios run in tests/support/fault_process.py under either runtime;
+the servers run here.  Also: ``RUN_PENDING=1`` runs the known-failing
+cases of tests/cases/pending_faults.py the same way tests/test_cases.py
+runs case files (skipped otherwise, so the suite stays green).
+"""
+
+import json
+import os
+import re
+import subprocess
+
+import pytest
+
+from conftest import ROOT, TESTS
+from runtimes import RUNTIMES, command
+from serverfactory import Server, pattern
+import hashlib
+
+SCRIPT = "tests/support/fault_process.py"
+PENDING = pytest.mark.skipif(not os.environ.get("RUN_PENDING"),
+                             reason="known library bug; RUN_PENDING=1 runs it")
+
+
+def run_script(runtime, *args, deadline=30, heapsize=None, script=SCRIPT):
+    """Run fault_process.py to the end within ``deadline``; its RESULT."""
+    cmd, env = command(runtime, script, *[str(a) for a in args])
+    if runtime == "micropython":
+        env["MICROPYPATH"] = os.pathsep.join(
+            [env["MICROPYPATH"], os.path.join(TESTS, "support")])
+        if heapsize:
+            cmd[1:1] = ["-X", "heapsize=" + heapsize]
+    else:
+        env["PYTHONPATH"] += os.pathsep + os.path.join(TESTS, "support")
+    try:
+        proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True,
+                              timeout=deadline)
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail("%s did not exit within %s s (a thread kept it alive?)\n%s\n%s"
+                    % (" ".join(cmd[-4:]), deadline, exc.stdout, exc.stderr))
+    assert proc.returncode == 0, "exit %s\nstdout:\n%s\nstderr:\n%s" % (
+        proc.returncode, proc.stdout, proc.stderr)
+    found = re.search(r"^RESULT (.*)$", proc.stdout, re.M)
+    assert found, proc.stdout + proc.stderr
+    return json.loads(found.group(1))
+
+
+def wait_count(record, count, timeout=10):
+    with record.changed:
+        record.changed.wait_for(lambda: record.count >= count, timeout)
+    return record.count
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_200_cycles_leak_no_fds_threads_or_heap(runtime):
+    server = Server("sink", {})
+    try:
+        # stop_poll 0.02: on MicroPython each close waits for the reader's
+        # receive timeout (no socket shutdown there).
+        result = run_script(runtime, "cycles", server.port, 200, 0.02, deadline=60)
+        total = 205 * 1000
+        assert wait_count(server.record, total) == total
+        assert server.record.hash.hexdigest() == hashlib.sha256(pattern(1000) * 205).hexdigest()
+        assert server.record.connections == 205
+    finally:
+        server.stop()
+    assert result["bad"] == 0, result
+    assert result["fds_after"] == result["fds_before"], result
+    assert result["threads_after"] == result["threads_before"], result
+    # A leak of even 16 bytes a cycle would be 3200 bytes.
+    assert result["heap_after"] - result["heap_before"] < 2048, result
+
+
+# Known failing on MicroPython (pending): MemoryError in
+# RateControlledFileReader._read after 32-98 KB sent with a 128-192K heap.
+# With a 2 MB heap the live heap (after gc.collect()) while streaming is a
+# steady ~226 KB against ~51 KB at rest: the reader's thread queue holds 32
+# chunks (4 KB each here), not bounded in bytes, plus the client's 16 KB
+# inbox and write buffer.  It works from 256K.
+@pytest.mark.parametrize("runtime", ["cpython", pytest.param("micropython", marks=PENDING)])
+def test_slow_server_1mb_file_heap_bounded_under_128k(runtime, tmp_path):
+    size = 1000000
+    path = tmp_path / "upload.bin"
+    data = pattern(size, seed=6)
+    path.write_bytes(data)
+    server = Server("slow", {"read_size": 4096, "interval": 0.001})
+    try:
+        result = run_script(runtime, server.port, str(path), deadline=40,
+                            heapsize="128K", script="tests/support/fault_heap.py")
+        assert server.record.done.wait(10)
+        assert server.record.count == size
+        assert server.record.hash.hexdigest() == hashlib.sha256(data).hexdigest()
+        assert server.record.closed_by_client
+    finally:
+        server.stop()
+    assert result["signals"] == ["socketShutdown"], result
+    if runtime == "micropython":
+        assert result["heap_total"] <= 140 * 1024, result   # really ran in 128K
+        assert result["peak"] < 100 * 1024, result
+        assert result["heap_after"] < 64 * 1024, result
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_stops_leave_no_thread_behind(runtime):
+    silent = Server("silent", {})
+    sink = Server("sink", {})
+    try:
+        result = run_script(runtime, "stop", silent.port, sink.port, deadline=30)
+        assert silent.record.done.wait(5) and silent.record.closed_by_client
+        assert silent.record.count == 5
+        assert sink.record.done.wait(5) and sink.record.closed_by_client
+        assert sink.record.count >= 500000
+        digest = hashlib.sha256(pattern(sink.record.count)).hexdigest()
+        assert sink.record.hash.hexdigest() == digest
+    finally:
+        silent.stop()
+        sink.stop()
+    assert result["finished_signals"] == ["socketShutdown"], result
+    assert result["finished_threads"] == result["threads_before"], result
+    assert result["shutdown_signals"] == ["socketShutdown"], result
+    assert 0 <= result["shutdown_delay"] <= 600, result
+    assert result["shutdown_threads"] == result["threads_before"], result
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_error_next_to_a_client_reaches_caller_and_process_exits(runtime):
+    server = Server("forever", {"seed": 2})
+    try:
+        result = run_script(runtime, "raise", server.port, deadline=15)
+        assert server.record.done.wait(5) and server.record.closed_by_client
+    finally:
+        server.stop()
+    assert result["caught"] == "boom next to the client", result
+
+
+# Known failing on both runtimes (pending): CPython leaves a thread in 3
+# runs of 10, MicroPython in about 1 of 10 (/proc/self/task 2 instead of
+# 1, 0.6 s after runThreads() raised); 5 rounds catch it most times.  The
+# client's writer, told to stop by Scheduler._abort(), blocks for ever in
+# send_wait(socketShutdown, interruptible=False): nothing drains its queue
+# once the scheduler has stopped.  (CPython still exits: _thread threads
+# do not hold it up; MicroPython's exit cancels its threads.)
+@PENDING
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_error_next_to_a_client_leaves_no_thread(runtime):
+    for _ in range(5):
+        server = Server("forever", {"seed": 2})
+        try:
+            result = run_script(runtime, "raise", server.port, deadline=15)
+        finally:
+            server.stop()
+        assert result["caught"] == "boom next to the client", result
+        assert result["threads_after"] == result["threads_before"], result
+
+
+# -- the known-failing cases (tests/cases/pending_faults.py) -------------------------
+
+def _pending():
+    with open(os.path.join(TESTS, "cases", "pending_faults.py")) as f:
+        return re.findall(r"^def (test_\w+)\(", f.read(), re.M)
+
+
+@pytest.mark.skipif(not os.environ.get("RUN_PENDING"),
+                    reason="known library bugs; RUN_PENDING=1 runs them")
+@pytest.mark.parametrize("runtime", ["cpython", "micropython"])
+@pytest.mark.parametrize("test_name", _pending())
+def test_pending(runtime, test_name, factory):
+    from test_cases import run_in_process, run_in_micropython
+    if runtime == "cpython":
+        run_in_process("pending_faults", test_name)
+    else:
+        run_in_micropython("pending_faults", test_name)
