@@ -21,7 +21,11 @@ the component counts as finished.  An exception escaping ``main()`` ends
 
 Thread safety: the inboxes and the outgoing queue share one lock per
 component; the scheduler side and the thread never hold it while calling
-into the other.
+into the other.  A lock used as a wake-up signal is released only by a
+waker that saw (under that component lock) that no wake is pending, and the
+waiting thread clears the pending flag after it has the lock again:
+MicroPython's lock objects are not safe against "release if not already
+released" tricks between threads without a GIL.
 """
 
 from axonport import allocate_lock, start_thread, acquire_timeout
@@ -108,11 +112,18 @@ class threadedcomponent(component):
         return found
 
     def pause(self, timeout=None):
+        wake = self._thread_wake
+        woken = True
         if timeout is None:
-            self._thread_wake.acquire()
+            wake.acquire()
         else:
-            acquire_timeout(self._thread_wake, timeout)
+            woken = acquire_timeout(wake, timeout)
         self._lock.acquire()
+        if not woken and self._thread_wake_pending:
+            # Woken just after the timeout: the waker released the lock while
+            # holding self._lock, so this returns at once.  Leaving it
+            # released would make the next wake release it twice.
+            wake.acquire()
         self._thread_wake_pending = False
         self._lock.release()
 

@@ -75,6 +75,41 @@ def wake_blocked_recv(sock):
         pass
 
 
+def default_ssl_context():
+    """The context ``ssl=True`` means: system CA certificates, verification on."""
+    import ssl
+    return ssl.create_default_context()
+
+
+# TLS sessions are used non-blocking (see Kamaelia/Internet/TLS.py); these
+# say "would block" the same way on every runtime.
+
+def tls_recv(tls, size):
+    """Decrypted bytes, b'' at the end of the stream, None if none yet."""
+    import ssl
+    try:
+        return tls.recv(size)
+    except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+        return None
+
+
+def tls_send(tls, data):
+    """Bytes taken (0 if the session cannot take any now)."""
+    import ssl
+    try:
+        return tls.send(data)
+    except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+        return 0
+
+
+def tls_wait(raw, tls, writable, timeout):
+    """Wait up to ``timeout`` s for the TLS socket to be readable/writable."""
+    import select
+    want = [tls]
+    ready = select.select([] if writable else want, want if writable else [], [], timeout)
+    return bool(ready[0] or ready[1])
+
+
 def write_stdout(data):
     if isinstance(data, str):
         sys.stdout.write(data)

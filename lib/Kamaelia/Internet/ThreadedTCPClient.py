@@ -52,7 +52,7 @@ from Axon.ThreadedComponent import threadedcomponent
 from Axon.AxonExceptions import noSpaceInBox
 from Axon.Box import LockedBox
 from Axon.Ipc import producerFinished, shutdownMicroprocess
-from Kamaelia.IPC import socketShutdown
+from Kamaelia.IPC import socketShutdown, statisticsRequest, connectionStatistics
 
 
 def _as_bytes(data):
@@ -75,11 +75,12 @@ class ThreadedTCPClient(threadedcomponent):
     Inboxes = {"inbox": "Data to send to the server (bytes, bytearray, memoryview, str)",
                "control": "producerFinished: flush then close; shutdownMicroprocess: close now"}
     Outboxes = {"outbox": "Data received from the server (bytes)",
-                "signal": "Exceptions, then one socketShutdown"}
+                "signal": "Exceptions, then one socketShutdown",
+                "stats": "connectionStatistics, one per statisticsRequest on control"}
 
     def __init__(self, host, port, chargen=0, initialsendmessage=None,
                  connect_timeout=10, recv_size=2048, stop_poll=0.2, queuelengths=64,
-                 inbox_bytes=None, send_buffer=4096):
+                 inbox_bytes=None, send_buffer=4096, ssl=None, server_hostname=None):
         if not isinstance(host, str) or not host:
             raise ValueError("host must be a non-empty string, not %r" % (host,))
         if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
@@ -90,6 +91,11 @@ class ThreadedTCPClient(threadedcomponent):
             raise ValueError("recv_size must be at least 1, not %r" % (recv_size,))
         if send_buffer < 2:
             raise ValueError("send_buffer must be at least 2, not %r" % (send_buffer,))
+        self._tls = None
+        if ssl is not None and ssl is not False:
+            from Kamaelia.Internet.TLS import context_for
+            self._tls = context_for(ssl)
+        self.server_hostname = server_hostname or host
         self.inbox_bytes = CLIENT_INBOX_BYTES if inbox_bytes is None else inbox_bytes
         threadedcomponent.__init__(self, queuelengths=queuelengths)
         # Received chunks waiting for the component after "outbox": ~16 KB.
@@ -105,8 +111,14 @@ class ThreadedTCPClient(threadedcomponent):
         self._reader_done = False       # under self._lock
         self._error = None              # first error; under self._lock
         self._reader_wake = allocate_lock()
-        self._reader_wake.acquire()
+        self._reader_wake.acquire()     # held = no wake pending
+        self._reader_wake_pending = False   # under self._lock
         self._reader_exit = allocate_lock()
+        # Statistics: each counter is written by one thread only.
+        self.bytes_sent = 0
+        self.bytes_received = 0
+        self.connects = 0
+        self.errors = 0
 
     # -- the writer: this component's thread --------------------------------------
 
@@ -131,7 +143,9 @@ class ThreadedTCPClient(threadedcomponent):
         self._stopping = True
         self._lock.release()
         if reading:
-            self._release_reader()
+            self._lock.acquire()
+            self._wake_reader_locked()
+            self._lock.release()
             wake_blocked_recv(sock)
             self._reader_exit.acquire()
         if sock is not None:
@@ -151,10 +165,19 @@ class ThreadedTCPClient(threadedcomponent):
             try:
                 sock.settimeout(self.connect_timeout)
                 sock.connect(info[4])
-                return sock
             except OSError as exc:
                 sock.close()
                 error = exc
+                continue
+            self.connects += 1
+            if self._tls is None:
+                return sock
+            from Kamaelia.Internet.TLS import wrap
+            try:
+                return wrap(sock, self._tls, self.server_hostname)
+            except Exception:
+                sock.close()
+                raise
         raise error
 
     def _serve(self, sock):
@@ -177,6 +200,8 @@ class ThreadedTCPClient(threadedcomponent):
                     return
                 if isinstance(msg, shutdownMicroprocess):
                     return
+                if isinstance(msg, statisticsRequest):
+                    self.send_wait(self.statistics(), "stats")
                 continue
             self.pause()
 
@@ -209,7 +234,9 @@ class ThreadedTCPClient(threadedcomponent):
         size = len(view)
         while sent < size:
             try:
-                sent += sock.send(view[sent:])
+                count = sock.send(view[sent:])
+                sent += count
+                self.bytes_sent += count
             except OSError as exc:
                 if not is_timeout(exc):
                     raise
@@ -227,7 +254,13 @@ class ThreadedTCPClient(threadedcomponent):
         self._lock.acquire()
         if self._error is None:
             self._error = exc
+            self.errors += 1
         self._lock.release()
+
+    def statistics(self):
+        """A snapshot: bytes_sent, bytes_received, connects, errors."""
+        return connectionStatistics(self.bytes_sent, self.bytes_received,
+                                    self.connects, self.errors)
 
     # -- the reader thread ---------------------------------------------------------
 
@@ -248,6 +281,7 @@ class ThreadedTCPClient(threadedcomponent):
                     raise
                 if not data:
                     break
+                self.bytes_received += len(data)
                 while True:
                     try:
                         self.send(data, "outbox")
@@ -255,6 +289,7 @@ class ThreadedTCPClient(threadedcomponent):
                     except noSpaceInBox:
                         self._reader_wake.acquire()
                         lock.acquire()
+                        self._reader_wake_pending = False
                         stopping = self._stopping
                         lock.release()
                         if stopping:
@@ -276,12 +311,12 @@ class ThreadedTCPClient(threadedcomponent):
             return LockedBox(self, name, self.queuelengths, self.inbox_bytes)
         return threadedcomponent._make_inbox(self, name)
 
-    def _release_reader(self):
-        # A binary semaphore: leave it released whether or not it already was.
-        self._reader_wake.acquire(0)
-        self._reader_wake.release()
+    def _wake_reader_locked(self):
+        if not self._reader_wake_pending:
+            self._reader_wake_pending = True
+            self._reader_wake.release()
 
     def _space_freed_locked(self):
         # Either thread may be the one waiting for room in the queue.
         self._wake_thread_locked()
-        self._release_reader()
+        self._wake_reader_locked()

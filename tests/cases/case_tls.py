@@ -1,0 +1,152 @@
+"""TLS (ssl=...) and connection statistics of ThreadedTCPClient."""
+
+from axonport import ticks_diff
+from Axon.Scheduler import scheduler
+from Axon.Ipc import producerFinished, shutdownMicroprocess
+from Kamaelia.IPC import socketShutdown, statisticsRequest, connectionStatistics
+from Kamaelia.Chassis.Pipeline import Pipeline
+from Kamaelia.Chassis.Graphline import Graphline
+from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
+from testkit import TestServer, Source, Collector, Trigger, pattern, other_ca, tls_context
+
+DEADLINES = {"test_tls_echo_is_exact_and_verified": 30}
+
+
+def echo_through(client, msgs, stop_after):
+    k = Collector(stop_after=stop_after)
+    Graphline(SRC=Source(msgs), CLIENT=client, OUT=k,
+              linkages={("SRC", "outbox"): ("CLIENT", "inbox"),
+                        ("CLIENT", "outbox"): ("OUT", "inbox"),
+                        ("CLIENT", "signal"): ("OUT", "control"),
+                        ("OUT", "outbox"): ("CLIENT", "control")}).activate()
+    scheduler.run.runThreads()
+    return k
+
+
+def error_then_shutdown(client):
+    k = Collector()
+    Pipeline(Source([b"x"]), client, k).activate()
+    scheduler.run.runThreads()
+    assert len(k.signals) == 2, k.signals
+    assert isinstance(k.signals[0], OSError), k.signals
+    assert isinstance(k.signals[1], socketShutdown), k.signals
+    return k.signals[0]
+
+
+def test_tls_echo_is_exact_and_verified():
+    server = TestServer("echo", tls=True)
+    msgs = [pattern(1000, seed=i) for i in range(60)] + [b"x" * 20000]
+    expect = b"".join(msgs)
+    client = ThreadedTCPClient("127.0.0.1", server.port, ssl=tls_context(server.ca),
+                               server_hostname="localhost")
+    k = echo_through(client, msgs, len(expect))
+    got = k.received()
+    assert got == expect, (len(got), len(expect), k.signals,
+                           [i for i in range(min(len(got), len(expect))) if got[i] != expect[i]][:3])
+    assert len(k.signals) == 1 and isinstance(k.signals[0], socketShutdown), k.signals
+    assert server.result()["bytes"] == len(expect)
+
+
+def test_tls_untrusted_certificate_is_an_error():
+    server = TestServer("echo", tls=True)
+    client = ThreadedTCPClient("127.0.0.1", server.port, ssl=tls_context(other_ca()),
+                               server_hostname="localhost")
+    err = error_then_shutdown(client)
+    assert "TLS handshake" in str(err) and "localhost" in str(err), err
+
+
+def test_tls_wrong_server_hostname_is_an_error():
+    server = TestServer("echo", tls=True)
+    client = ThreadedTCPClient("127.0.0.1", server.port, ssl=tls_context(server.ca),
+                               server_hostname="not-this-host.example")
+    err = error_then_shutdown(client)
+    assert "not-this-host.example" in str(err), err
+
+
+def test_tls_true_verifies_or_says_what_is_needed():
+    server = TestServer("echo", tls=True)
+    try:
+        client = ThreadedTCPClient("127.0.0.1", server.port, ssl=True,
+                                   server_hostname="localhost")
+    except ValueError as exc:        # MicroPython: no CA store to verify with
+        assert "cadata" in str(exc), exc
+        return
+    # CPython: the system CAs do not trust the test CA.
+    err = error_then_shutdown(client)
+    assert "TLS handshake" in str(err), err
+
+
+def test_ssl_argument_type_is_checked():
+    try:
+        ThreadedTCPClient("127.0.0.1", 80, ssl="yes")
+    except TypeError as exc:
+        assert "str" in str(exc)
+    else:
+        raise AssertionError("accepted ssl='yes'")
+
+
+def test_tls_shutdown_is_prompt_against_a_silent_server():
+    server = TestServer("silent", tls=True)
+    client = ThreadedTCPClient("127.0.0.1", server.port, ssl=tls_context(server.ca),
+                               server_hostname="localhost")
+    trigger = Trigger(lambda: server.wait_bytes(5), shutdownMicroprocess())
+    k = Collector()
+    Graphline(SRC=Source([b"hello"]), STOP=trigger, CLIENT=client, OUT=k,
+              linkages={("SRC", "outbox"): ("CLIENT", "inbox"),
+                        ("STOP", "outbox"): ("CLIENT", "control"),
+                        ("CLIENT", "signal"): ("OUT", "control")}).activate()
+    scheduler.run.runThreads()
+    assert len(k.signals) == 1 and isinstance(k.signals[0], socketShutdown), k.signals
+    delay = ticks_diff(k.signal_ms[-1], trigger.sent_ms)
+    assert 0 <= delay <= 600, delay
+
+
+def test_statistics_count_bytes_connects_and_errors():
+    server = TestServer("echo")
+    msgs = [pattern(500, seed=i) for i in range(20)]
+    client = ThreadedTCPClient("127.0.0.1", server.port)
+    k = echo_through(client, msgs, 10000)
+    assert k.received() == b"".join(msgs)
+    stats = client.statistics()
+    assert isinstance(stats, connectionStatistics)
+    assert (stats.bytes_sent, stats.bytes_received, stats.connects, stats.errors) == (
+        10000, 10000, 1, 0), stats
+    refused = TestServer("refused")
+    bad = ThreadedTCPClient("127.0.0.1", refused.port)
+    error_then_shutdown(bad)
+    stats = bad.statistics()
+    assert (stats.bytes_sent, stats.connects, stats.errors) == (0, 0, 1), stats
+
+
+class StatsWatcher(Collector):
+    """Keeps the first statistics message, then asks the client to finish."""
+
+    def main(self):
+        while not self.dataReady("inbox"):
+            self.pause()
+            yield 1
+        self.stats = self.recv("inbox")
+        self.send(producerFinished(), "outbox")
+        while not self.dataReady("control"):
+            self.pause()
+            yield 1
+        self.signals.append(self.recv("control"))
+
+
+def test_statistics_on_request():
+    server = TestServer("sink")
+    client = ThreadedTCPClient("127.0.0.1", server.port)
+    watcher = StatsWatcher()
+    Graphline(SRC=Source([b"a" * 300]),
+              ASK=Trigger(lambda: server.wait_bytes(300), statisticsRequest()),
+              CLIENT=client, WATCH=watcher,
+              linkages={("SRC", "outbox"): ("CLIENT", "inbox"),
+                        ("ASK", "outbox"): ("CLIENT", "control"),
+                        ("CLIENT", "stats"): ("WATCH", "inbox"),
+                        ("WATCH", "outbox"): ("CLIENT", "control"),
+                        ("CLIENT", "signal"): ("WATCH", "control")}).activate()
+    scheduler.run.runThreads()
+    stats = watcher.stats
+    assert isinstance(stats, connectionStatistics), stats
+    assert (stats.bytes_sent, stats.connects, stats.errors) == (300, 1, 0), stats
+    assert isinstance(watcher.signals[0], socketShutdown)
