@@ -25,16 +25,19 @@ would wait forever on a silent pty), a module that does not compile.
 
 import argparse
 import ast
+import concurrent.futures
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PORT_DIR = os.path.join(ROOT, "ports", "micropython")
 DEFAULT_VIRTUAL_ROOT = os.path.join(ROOT, "build", "virtual-board")
+MPY_CACHE = os.path.join(ROOT, "build", "mpy-cache")
 
 
 class DeployError(Exception):
@@ -83,29 +86,51 @@ def packages():
                   if os.path.isfile(os.path.join(lib, d, "__init__.py")))
 
 
-def compile_mpy(src, out, source_name):
+def compile_mpy(src, out, source_name, compat=None):
     """mpy-cross src -> out; the .mpy names its source ``source_name`` (short
-    names keep tracebacks readable and the file small)."""
-    proc = subprocess.run([mpy_cross_exe(), "-s", source_name, "-o", out, src],
-                          capture_output=True, text=True, timeout=60)
-    if proc.returncode != 0:
-        raise DeployError("mpy-cross could not compile %s: %s" % (src, proc.stderr.strip()))
+    names keep tracebacks readable and the file small).  ``compat``: the
+    board's MicroPython version when it is older than 1.23 (mpy-cross -c).
+
+    Results are cached in build/mpy-cache by a hash of the source, the
+    options and the mpy-cross executable, since starting mpy-cross costs
+    more than compiling a module."""
+    exe = mpy_cross_exe()
+    with open(src, "rb") as f:
+        source = f.read()
+    st = os.stat(os.path.realpath(exe))
+    key = hashlib.sha256(repr((source, source_name, compat, exe, st.st_size, st.st_mtime))
+                         .encode()).hexdigest()
+    cached = os.path.join(MPY_CACHE, key + ".mpy")
+    if not os.path.exists(cached):
+        os.makedirs(MPY_CACHE, exist_ok=True)
+        partial = "%s.%d.part" % (cached, threading.get_ident())
+        cmd = [exe] + (["-c", compat] if compat else [])
+        proc = subprocess.run(cmd + ["-s", source_name, "-o", partial, src],
+                              capture_output=True, text=True, timeout=60)
+        if proc.returncode != 0:
+            raise DeployError("mpy-cross could not compile %s: %s"
+                              % (src, (proc.stdout + proc.stderr).strip()))
+        os.replace(partial, cached)
+    shutil.copyfile(cached, out)
 
 
-def build(files, mpy, workdir):
+def build(files, mpy, workdir, compat=None):
     """[(local file, board path)] for (source, module path) pairs; board
-    paths are relative to the board's root (lib/...), .mpy when ``mpy``."""
-    built = []
+    paths are relative to the board's root (lib/...), .mpy when ``mpy``.
+    Compiles in parallel: one mpy-cross process per file."""
+    if not mpy:
+        return list(files)
+    jobs = []
     for src, rel in files:
-        if not mpy:
-            built.append((src, rel))
-            continue
         mrel = rel[:-3] + ".mpy"
         out = os.path.join(workdir, mrel)
         os.makedirs(os.path.dirname(out), exist_ok=True)
-        compile_mpy(src, out, rel)
-        built.append((out, mrel))
-    return built
+        jobs.append((src, out, rel, mrel))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        for done in [pool.submit(compile_mpy, src, out, rel, compat)
+                     for src, out, rel, _ in jobs]:
+            done.result()
+    return [(out, mrel) for _, out, _, mrel in jobs]
 
 
 # Runs on the board (ESP32 or unix port): little memory, no recursion worth
@@ -207,14 +232,16 @@ class Device:
         return self.run(["exec", code], timeout, what)
 
 
-def deploy(port, mpy=True, extra=(), log=print, mpremote=None, timeout=60):
+def deploy(port, mpy=True, extra=(), log=print, mpremote=None, timeout=60, compat=None):
     """Sync the library (plus ``extra`` (source, board path) pairs, e.g. a
     script for the board's root) onto the board on ``port``.  Returns
     {"copied": [...], "unchanged": [...], "removed": [...]} of board paths.
-    ``timeout``: seconds the board has to answer the first call."""
+    ``timeout``: seconds the board has to answer the first call; ``compat``:
+    the board's MicroPython version, if older than 1.23 (see compile_mpy)."""
     device = Device(port, mpremote)
     with tempfile.TemporaryDirectory(prefix="deploy-") as workdir:
-        files = build([(s, "lib/" + r) for s, r in library_files()] + list(extra), mpy, workdir)
+        files = build([(s, "lib/" + r) for s, r in library_files()] + list(extra), mpy,
+                      workdir, compat)
         want = [dest for _, dest in files]
         twin = (lambda p: p[:-4] + ".py") if mpy else (lambda p: p[:-3] + ".mpy")
         prune = ["lib/" + p for p in packages()]
@@ -260,17 +287,20 @@ def main():
     parser.add_argument("--root", default=DEFAULT_VIRTUAL_ROOT,
                         help="the virtual board's filesystem (default build/virtual-board)")
     parser.add_argument("--heap", help="the virtual board's heap, e.g. 64K")
+    parser.add_argument("--compat", metavar="VERSION",
+                        help="the board's MicroPython version if older than 1.23, e.g. 1.22 "
+                        "(.mpy files for its bytecode format)")
     args = parser.parse_args()
     try:
         if args.device:
-            deploy(args.device, mpy=not args.py)
+            deploy(args.device, mpy=not args.py, compat=args.compat)
             return 0
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         from virtual_board import VirtualBoard, BoardError
         try:
             with VirtualBoard(root=args.root, heap=args.heap) as board:
                 print("virtual board on %s, filesystem %s" % (board.port, board.root))
-                deploy(board.port, mpy=not args.py)
+                deploy(board.port, mpy=not args.py, compat=args.compat)
         except BoardError as e:
             raise DeployError("virtual board: %s" % e)
         print("to use it: tools/virtual-board --root %s" % os.path.relpath(args.root))

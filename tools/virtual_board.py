@@ -14,12 +14,15 @@ works as against a board on a serial port.  From Python::
 How it is built, and why:
 
 - The MicroPython unix port's REPL runs with its stdin/stdout on pty A, which
-  is its controlling terminal (so the Ctrl-C that mpremote sends interrupts a
-  running program, as on a board).  mpremote talks to pty B.  A bridge thread
+  is its controlling terminal.  mpremote talks to pty B.  A bridge thread
   copies bytes both ways.  Two ptys, not one, because the REPL and mpremote
   would otherwise both read the same end.  Both ptys are raw (no newline
   translation), so output is byte-exact: a print() ends in "\\n" here where a
   board sends "\\r\\n".
+- Ctrl-C interrupts a running program, as on a board: the bridge turns it
+  into a SIGINT while the interpreter runs code (see _interrupt).  A
+  program that ends in the instant between that check and the signal takes
+  the signal at the REPL, where it ends the process: the board reboots.
 - The working directory is the board's filesystem (``root``) and
   ``root/lib`` is on sys.path after '' and '.frozen', like a board's /lib.
   Use relative paths (``:lib/x.py``); an absolute path (``:/lib``) reaches
@@ -151,7 +154,10 @@ class VirtualBoard:
 
     def _spawn(self):
         _raw_with_signals(self.a_slave)
-        cmd = micropython_command()
+        # Started with SIGINT ignored, so that until the interpreter runs
+        # code and installs its own handler, SIGINT is not "caught" (see
+        # _interrupt); the wrapper's CPython would catch it otherwise.
+        cmd = ["/bin/sh", "-c", 'trap "" INT; exec "$@"', "sh"] + micropython_command()
         if self.heap:
             cmd += ["-X", "heapsize=%s" % self.heap]
         env = dict(os.environ)
@@ -262,6 +268,8 @@ class VirtualBoard:
                     self._from_board(data)
             if b in readable:
                 data = _read(b)
+                if b"\x03" in data and self._interrupt():
+                    data = data.replace(b"\x03", b"")
                 if data:
                     with self._lock:
                         self._to_board += data
@@ -277,6 +285,25 @@ class VirtualBoard:
                                 raise
                             n = 0
                         del buf[:n]
+
+
+    def _interrupt(self):
+        """Ctrl-C for a running program: True when it was turned into a
+        SIGINT.  The unix port keeps its tty raw while the raw REPL runs
+        code, so the byte alone would not interrupt it (on a board the UART
+        does that).  Its SIGINT handler is installed only while code runs,
+        which /proc shows as SIGINT being caught; otherwise the byte goes to
+        the REPL as usual."""
+        proc = self.proc
+        try:
+            with open("/proc/%d/status" % proc.pid) as f:
+                caught = [l for l in f if l.startswith("SigCgt:")]
+            if caught and int(caught[0].split()[1], 16) & (1 << (signal.SIGINT - 1)):
+                os.kill(proc.pid, signal.SIGINT)
+                return True
+        except (OSError, ValueError):
+            pass
+        return False
 
 
 def _read(fd):

@@ -1,0 +1,317 @@
+"""The device path, end to end on the virtual board: mpremote against a
+pty, deploy (.mpy and .py, up-to-date files skipped), the seed example run
+ON the board against a server here, the ESP32-sized heap, the WiFi helper,
+and the main job (tools/demo).
+
+Every wait has a deadline (subprocess timeouts, Event.wait); every test
+checks it left no process of its own behind.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, micropython_exe
+from serverfactory import Server
+
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import deploy as deploy_tool                                        # noqa: E402
+from deploy import DeployError, Device, deploy, library_files       # noqa: E402
+from onboard import make_file, seed_result, start_seed               # noqa: E402
+from virtual_board import BoardError, VirtualBoard                   # noqa: E402
+import min_heap                                                      # noqa: E402
+
+SEED = os.path.join(ROOT, "tools", "seed_example.py")
+MB = 1000000
+
+
+def children():
+    """Live (not zombie) processes whose parent is this one."""
+    me, found = os.getpid(), set()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me and fields[0] != "Z":
+            found.add(int(pid))
+    return found
+
+
+@pytest.fixture
+def no_leftovers():
+    before = children()
+    yield
+    left = children() - before
+    assert not left, "processes left behind: %s" % sorted(left)
+
+
+@pytest.fixture
+def board(no_leftovers):
+    b = VirtualBoard()
+    b.start()
+    yield b
+    b.close()
+    assert b.proc.poll() is not None
+    assert not any(t.is_alive() for t in b._threads)
+
+
+def mpremote(board, *args, resume=True, timeout=30):
+    cmd = [deploy_tool.mpremote_exe(), "connect", board.port] + (["resume"] if resume else [])
+    return subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=timeout)
+
+
+def quiet(line):
+    pass
+
+
+# -- the virtual board ----------------------------------------------------
+
+def test_board_answers_mpremote_with_and_without_resume(board):
+    out = mpremote(board, "exec", "import os, sys\nprint(os.getcwd(), sys.path[-1])")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.split() == [board.root, os.path.join(board.root, "lib")]
+    # Without resume mpremote soft-resets: the board restarts its interpreter.
+    out = mpremote(board, "exec", "print(6 * 7)", resume=False)
+    assert out.returncode == 0 and out.stdout.strip() == "42", out.stdout + out.stderr
+    assert board.reboots == 1
+
+
+def test_board_survives_sys_exit_and_forgets_state(board):
+    assert mpremote(board, "exec", "x = 1\nimport sys\nsys.exit(3)").returncode == 0
+    out = mpremote(board, "exec", "print('x' in globals())")
+    assert out.stdout.strip() == "False", out.stdout + out.stderr
+    assert board.reboots == 1
+
+
+def test_ctrl_c_interrupts_a_running_program(board):
+    cmd = [deploy_tool.mpremote_exe(), "connect", board.port, "resume", "exec",
+           "print('spinning')\nwhile True:\n    pass"]
+    spinner = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    try:
+        assert spinner.stdout.readline().strip() == "spinning"
+    finally:
+        spinner.kill()
+        spinner.communicate(timeout=10)
+    # The next mpremote sends Ctrl-C; the loop must give way to the REPL.
+    out = mpremote(board, "exec", "print('free')", timeout=20)
+    assert out.stdout.strip() == "free", out.stdout + out.stderr
+    assert board.reboots == 0
+
+
+def test_heap_size_is_the_boards(no_leftovers):
+    with VirtualBoard(heap="64K") as b:
+        out = mpremote(b, "exec", "import gc\nprint(gc.mem_free() + gc.mem_alloc())")
+        assert 60000 < int(out.stdout) <= 65536, out.stdout + out.stderr
+
+
+def test_an_interpreter_that_cannot_start_is_a_clear_error(no_leftovers):
+    with pytest.raises(BoardError, match="three times"):
+        VirtualBoard(heap="nonsense").start()
+
+
+# -- deploy ------------------------------------------------------------------
+
+def board_files(board):
+    found = set()
+    for base, _, files in os.walk(board.root):
+        for name in files:
+            found.add(os.path.relpath(os.path.join(base, name), board.root))
+    return found
+
+
+def test_deploy_mpy_skips_up_to_date_files_and_switches_to_py(board):
+    modules = ["lib/" + rel for _, rel in library_files()]
+    as_mpy = {m[:-3] + ".mpy" for m in modules}
+
+    first = deploy(board.port, mpy=True, log=quiet)
+    assert set(first["copied"]) == as_mpy and not first["unchanged"]
+    assert board_files(board) == as_mpy
+
+    again = deploy(board.port, mpy=True, log=quiet)
+    assert again["copied"] == [] and set(again["unchanged"]) == as_mpy
+
+    # A module that no longer exists in lib/ is removed; files that are not
+    # the library's are left alone.
+    for name in ("lib/Axon/Gone.py", "lib/other.py", "main.py"):
+        with open(os.path.join(board.root, name), "w") as f:
+            f.write("pass\n")
+    with open(os.path.join(board.root, "lib/Axon/Box.mpy"), "ab") as f:
+        f.write(b"\0")                          # changed on the board
+    third = deploy(board.port, mpy=True, log=quiet)
+    assert third["copied"] == ["lib/Axon/Box.mpy"]
+    assert third["removed"] == ["lib/Axon/Gone.py"]
+
+    as_py = deploy(board.port, mpy=False, log=quiet)
+    assert set(as_py["copied"]) == set(modules)
+    assert set(as_py["removed"]) == as_mpy      # no .mpy twin shadows a .py
+    assert board_files(board) == set(modules) | {"lib/other.py", "main.py"}
+    for src, rel in library_files():
+        with open(src, "rb") as a, open(os.path.join(board.root, "lib", rel), "rb") as b:
+            assert a.read() == b.read(), rel
+
+    out = mpremote(board, "exec", "from Kamaelia.Chassis.Pipeline import Pipeline\n"
+                   "import Axon.Component\nprint(Axon.Component.__file__)")
+    assert out.stdout.strip() == "lib/Axon/Component.py" or \
+        out.stdout.strip().endswith("/lib/Axon/Component.py"), out.stdout + out.stderr
+
+
+def test_deploy_names_a_missing_device(no_leftovers):
+    with pytest.raises(DeployError, match="cannot open /dev/nonexistent-board"):
+        deploy("/dev/nonexistent-board", log=quiet)
+
+
+def test_deploy_gives_up_on_a_silent_device(no_leftovers):
+    master, slave = os.openpty()        # a port where nothing answers
+    try:
+        with pytest.raises(DeployError, match="did not answer within 3s"):
+            deploy(os.ttyname(slave), log=quiet, timeout=3)
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+def test_deploy_says_when_mpremote_is_missing(monkeypatch, tmp_path):
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(DeployError, match="mpremote is not installed"):
+        deploy("/dev/ttyUSB0", log=quiet)
+
+
+# -- the seed example on the board ---------------------------------------
+
+def test_seed_example_streams_1mb_from_the_board(board):
+    device = Device(board.port)
+    done = deploy(board.port, mpy=True, extra=[(SEED, "seed_example.py")], log=quiet)
+    assert "seed_example.mpy" in done["copied"]
+    expected = make_file(device, "data.bin", MB)
+    with open(os.path.join(board.root, "data.bin"), "rb") as f:
+        assert hashlib.sha256(f.read()).hexdigest() == expected
+
+    server = Server("sink", {})
+    proc = start_seed(device, "127.0.0.1", server.port, "data.bin", MB)
+    try:
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=10)
+        server.stop()
+    status, said = seed_result(out)
+    assert (status, said) == (0, "OK %d" % MB), out
+    assert server.record.done.wait(10) and server.record.closed_by_client
+    assert server.record.count == MB
+    assert server.record.hash.hexdigest() == expected
+
+
+@pytest.mark.xfail(strict=False, reason=(
+    "the seed example at rate=100000 (10 KB chunks) needs about 101 KB of heap "
+    "from .mpy on the 64-bit unix port (tools/min-heap); lib/ is being made "
+    "smaller. Remove this mark once it passes."))
+def test_seed_example_streams_1mb_from_mpy_in_a_64k_heap(tmp_path, no_leftovers):
+    payload = os.urandom(MB)
+    datafile = str(tmp_path / "data.bin")
+    with open(datafile, "wb") as f:
+        f.write(payload)
+    libdir, seed = min_heap.prepare(str(tmp_path / "build"), mpy=True)
+    assert seed.endswith(".mpy") and os.path.isfile(os.path.join(libdir, "axonport.mpy"))
+    ok, took, why = min_heap.run_seed(64, libdir, seed, datafile, MB,
+                                      hashlib.sha256(payload).hexdigest(), 100000, timeout=40)
+    assert ok, why
+
+
+# -- the WiFi helper (ports/micropython/wifi.py) on a fake network module ---
+
+FAKE_NETWORK = '''
+STA_IF = 0
+STAT_CONNECTING = 1001
+STAT_NO_AP_FOUND = 201
+STAT_WRONG_PASSWORD = 202
+SCENARIO = "ok"
+LOG = []
+class WLAN:
+    def __init__(self, interface):
+        self.polls = 0
+        self.up = False
+    def active(self, on=None):
+        if on is not None:
+            self.up = on
+        return self.up
+    def isconnected(self):
+        return SCENARIO == "ok" and self.polls >= 3
+    def connect(self, ssid, password):
+        LOG.append(("connect", ssid, password))
+        self.polls = 0
+    def disconnect(self):
+        LOG.append(("disconnect",))
+    def status(self):
+        self.polls += 1
+        if SCENARIO == "wrong" and self.polls > 2:
+            return STAT_WRONG_PASSWORD
+        return STAT_CONNECTING
+    def config(self, key):
+        return None
+    def ifconfig(self):
+        return ("192.168.4.2", "255.255.255.0", "192.168.4.1", "192.168.4.1")
+'''
+
+WIFI_SCRIPT = '''
+import network
+network.SCENARIO = %r
+import wifi
+try:
+    print("ADDRESS", wifi.connect("home", "secret", timeout=0.5))
+except wifi.WifiError as e:
+    print("ERROR", e)
+print("LOG", network.LOG)
+'''
+
+
+@pytest.mark.parametrize("scenario, expect", [
+    ("ok", "ADDRESS 192.168.4.2"),
+    ("wrong", "ERROR cannot join WiFi network 'home': wrong password"),
+    ("silent", "ERROR cannot join WiFi network 'home': no connection within 0.5s"),
+])
+def test_wifi_helper(scenario, expect, tmp_path, no_leftovers):
+    (tmp_path / "network.py").write_text(FAKE_NETWORK)
+    env = dict(os.environ, MICROPYPATH=os.pathsep.join(
+        [str(tmp_path), os.path.join(ROOT, "ports", "micropython")]))
+    proc = subprocess.run([micropython_exe(), "-c", WIFI_SCRIPT % scenario], env=env,
+                          capture_output=True, text=True, timeout=20)
+    lines = proc.stdout.splitlines()
+    assert proc.returncode == 0 and lines[0].startswith(expect), proc.stdout + proc.stderr
+    log = lines[1]
+    assert "('connect', 'home', 'secret')" in log
+    # A failure leaves the station disconnected, not retrying in the background.
+    assert ("('disconnect',)" in log) == (scenario != "ok")
+
+
+def test_wifi_helper_without_a_network_module(no_leftovers):
+    env = dict(os.environ, MICROPYPATH=os.path.join(ROOT, "ports", "micropython"))
+    proc = subprocess.run([micropython_exe(), "-c", "import wifi\nwifi.connect('home', 'pw')"],
+                          env=env, capture_output=True, text=True, timeout=20)
+    said = proc.stdout + proc.stderr        # the unix port prints tracebacks to stdout
+    assert proc.returncode == 1 and "WifiError: no WiFi here" in said, said
+
+
+# -- the main job -------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", [[], ["--py"], ["--local", "micropython"],
+                                  ["--runtime", "cpython"]],
+                         ids=["virtual-board", "virtual-board-py", "local-micropython",
+                              "local-cpython"])
+def test_demo(mode, no_leftovers):
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "demo.py"),
+                           "--size", "300000", "--rate", "1000000"] + mode,
+                          capture_output=True, text=True, timeout=90)
+    out = proc.stdout
+    assert proc.returncode == 0, out + proc.stderr
+    assert "OK 300000" in out and "bytes sent: 300000 of 300000" in out
+    assert "checksum: MATCH" in out
+    assert " B/s" in out
