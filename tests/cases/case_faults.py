@@ -159,7 +159,9 @@ def test_shutdown_mid_transfer_is_prompt_and_sends_an_exact_prefix():
     assert 0 <= delay <= STOP_BOUND_MS, delay
     result = server.result()
     assert result["closed_by_client"], result
-    assert 1000000 <= result["bytes"] < 4096 * 2500, result
+    # (On a fast loopback the whole 10 MB may be through before the stop
+    # lands; what counts is the bound and that the bytes are an exact prefix.)
+    assert 1000000 <= result["bytes"] <= 4096 * 2500, result
     assert result["sha256"] == prefix_sha256(result["bytes"]), result
 
 
