@@ -75,6 +75,12 @@ def wake_blocked_recv(sock):
         pass
 
 
+def random_fraction():
+    """A number in [0, 1) for jitter (not for cryptography)."""
+    import random
+    return random.random()
+
+
 def default_ssl_context():
     """The context ``ssl=True`` means: system CA certificates, verification on."""
     import ssl

@@ -63,6 +63,12 @@ def wake_blocked_recv(sock):
     pass
 
 
+def random_fraction():
+    """A number in [0, 1) for jitter (not for cryptography)."""
+    import random
+    return random.getrandbits(16) / 65536
+
+
 def default_ssl_context():
     """MicroPython has no CA store to verify against: say what to do instead."""
     raise ValueError("ssl=True needs CA certificates, which MicroPython does not have: "

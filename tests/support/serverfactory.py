@@ -6,7 +6,8 @@ servers live here).  Each server serves connections in its own thread and
 records what it received: byte count, SHA-256, when the first and last
 bytes came, whether the client closed.
 
-Kinds (all take a JSON object of options; ``ipv6`` listens on ::1; ``tls``
+Kinds (all take a JSON object of options; ``keep`` returns everything
+received, hex, as "data" in results; ``ipv6`` listens on ::1; ``tls``
 speaks TLS with a certificate for localhost/127.0.0.1/::1 from a test CA
 whose DER form comes back, hex, as "ca" in the start answer):
   sink     read everything until the client closes; ``read_size``,
@@ -19,6 +20,8 @@ whose DER form comes back, hex, as "ca" in the start answer):
   reset    read ``after`` bytes (default 0), then reset the connection
   refused  a port with nothing listening
   stall    read ``after`` bytes, then stop reading (the connection stays open)
+  (sink)   ``drop_after``: close each of the first ``drops`` (default 1)
+           connections after that many bytes, to be reconnected to
   full     a listener whose accept queue is full: connecting times out
   slow     a slow reader with a small receive buffer (``rcvbuf``, default
            4096): reads ``read_size`` bytes (default 4096), then waits
@@ -101,9 +104,12 @@ class Record:
         self.sent = 0
         self.sent_sha256 = None
         self.changed = threading.Condition()
+        self.kept = None            # a bytearray of everything, with the keep option
 
     def add(self, data):
         now = time.monotonic()
+        if self.kept is not None:
+            self.kept += data
         with self.changed:
             if self.first is None:
                 self.first = now
@@ -118,7 +124,8 @@ class Record:
                 "span": span, "closed_by_client": self.closed_by_client,
                 "error": self.error, "connections": self.connections,
                 "sent": self.sent, "sent_sha256": self.sent_sha256,
-                "done": self.done.is_set()}
+                "done": self.done.is_set(),
+                "data": self.kept.hex() if self.kept is not None else None}
 
 
 class Server:
@@ -127,6 +134,10 @@ class Server:
         self.options = options
         self.record = Record()
         self.stopped = threading.Event()
+        if options.get("keep"):
+            self.record.kept = bytearray()
+        self.dropped = 0            # connections closed on purpose (drop_after)
+        self.deliberate = set()     # ids of those, and of ones a restart closed
         ipv6 = options.get("ipv6")
         self.listener = socket.socket(socket.AF_INET6 if ipv6 else socket.AF_INET)
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -160,14 +171,28 @@ class Server:
             except OSError:
                 return
             self.conns.append(conn)
-            self.record.connections += 1
+            with self.record.changed:
+                self.record.connections += 1
+                self.record.changed.notify_all()
             threading.Thread(target=self.serve, args=(conn,), daemon=True).start()
 
     def read_all(self, conn, echo=False):
         size = self.options.get("read_size", 65536)
         pause = self.options.get("read_pause", 0)
+        drop_after = self.options.get("drop_after")
+        if drop_after and self.dropped >= self.options.get("drops", 1):
+            drop_after = None
+        taken = 0
         while True:
+            if drop_after is not None:
+                if taken >= drop_after:
+                    # Close this connection on purpose; the client should come back.
+                    self.dropped += 1
+                    self.deliberate.add(id(conn))
+                    return
+                size = min(size, drop_after - taken)
             data = conn.recv(size)
+            taken += len(data)
             if not data:
                 self.record.closed_by_client = True
                 return
@@ -242,9 +267,10 @@ class Server:
                 conn.close()
             except OSError:
                 pass
-            with rec.changed:
-                rec.done.set()
-                rec.changed.notify_all()
+            if id(conn) not in self.deliberate:
+                with rec.changed:
+                    rec.done.set()
+                    rec.changed.notify_all()
 
     def read_exactly(self, conn, want):
         """Read until ``want`` bytes in all arrived (or the client closed)."""
@@ -324,6 +350,33 @@ class Server:
                 return
             rec.sent += len(chunk)
 
+    def restart(self, down_for):
+        """Go away (listener and connections closed), come back on the same
+        port after ``down_for`` seconds."""
+        listener = self.listener
+        for conn in list(self.conns):
+            self.deliberate.add(id(conn))
+            try:
+                conn.close()
+            except OSError:
+                pass
+        self.conns = []
+        try:
+            listener.shutdown(socket.SHUT_RDWR)   # wakes the thread blocked in accept()
+        except OSError:
+            pass
+        listener.close()
+
+        def come_back():
+            time.sleep(down_for)          # the outage being simulated
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", self.port))
+            sock.listen(64)
+            self.listener = sock
+            self.accept_loop()
+        threading.Thread(target=come_back, daemon=True).start()
+
     @staticmethod
     def reset(conn):
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -393,6 +446,15 @@ class ServerFactory:
         if cmd == "result":
             server.record.done.wait(req.get("timeout", 10))
             return server.record.as_dict()
+        if cmd == "wait_connections":
+            rec = server.record
+            with rec.changed:
+                rec.changed.wait_for(lambda: rec.connections >= req["count"],
+                                     req.get("timeout", 10))
+            return rec.as_dict()
+        if cmd == "restart":
+            server.restart(req.get("down_for", 0.5))
+            return {"ok": True}
         if cmd == "wait_bytes":
             rec = server.record
             with rec.changed:

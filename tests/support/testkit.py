@@ -95,6 +95,18 @@ class TestServer:
     def stop(self):
         _Control.ask({"cmd": "stop", "id": self.id})
 
+    def wait_connections(self, count, timeout=10):
+        return _Control.ask({"cmd": "wait_connections", "id": self.id, "count": count,
+                             "timeout": timeout})
+
+    def kept(self, timeout=10):
+        """Everything the server received (start it with keep=True)."""
+        return binascii.unhexlify(self.result(timeout)["data"])
+
+    def restart(self, down_for=0.5):
+        """Close the listener and connections; listen again after ``down_for`` s."""
+        _Control.ask({"cmd": "restart", "id": self.id, "down_for": down_for})
+
 
 def other_ca():
     """The DER certificate of a CA that signed none of the test servers."""

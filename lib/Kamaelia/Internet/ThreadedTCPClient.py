@@ -110,10 +110,7 @@ class ThreadedTCPClient(threadedcomponent):
         self._stopping = False          # under self._lock
         self._reader_done = False       # under self._lock
         self._error = None              # first error; under self._lock
-        self._reader_wake = allocate_lock()
-        self._reader_wake.acquire()     # held = no wake pending
         self._reader_wake_pending = False   # under self._lock
-        self._reader_exit = allocate_lock()
         # Statistics: each counter is written by one thread only.
         self.bytes_sent = 0
         self.bytes_received = 0
@@ -123,36 +120,54 @@ class ThreadedTCPClient(threadedcomponent):
     # -- the writer: this component's thread --------------------------------------
 
     def main(self):
+        self._session()
+        if self._error is not None:
+            self.send_wait(self._error, "signal", interruptible=False)
+        self.send_wait(socketShutdown(self), "signal", interruptible=False)
+
+    def _session(self):
+        """One connection, from connecting to closed.  Errors are recorded
+        (``self._error``), not raised.  True if it ended because the
+        component was told to stop, False if the connection ended."""
+        self._lock.acquire()
+        self._stopping = False
+        self._reader_done = False
+        self._error = None
+        self._reader_wake_pending = False
+        self._lock.release()
+        self._reader_wake = allocate_lock()
+        self._reader_wake.acquire()     # held = no wake pending
+        self._reader_exit = allocate_lock()
+        self._reader_exit.acquire()     # held until the reader has gone
         sock = None
         reading = False
+        stopped = False
         try:
             sock = self._connect()
+            self._connected()
             sock.settimeout(self.stop_poll)
-            if not self._control_has(shutdownMicroprocess):
-                self._reader_exit.acquire()
-                reading = True
-                start_thread(self._read_loop, (sock,))
-                if self.initialsendmessage is not None:
-                    self._write(sock, self.initialsendmessage)
-                self._serve(sock)
+            reading = True
+            start_thread(self._read_loop, (sock,))
+            if self.initialsendmessage is not None:
+                self._write(sock, self.initialsendmessage)
+            stopped = self._serve(sock)
         except _Abandoned:
-            pass
+            stopped = self._control_has(shutdownMicroprocess)
         except Exception as exc:
             self._record(exc)
         self._lock.acquire()
         self._stopping = True
+        self._wake_reader_locked()
         self._lock.release()
         if reading:
-            self._lock.acquire()
-            self._wake_reader_locked()
-            self._lock.release()
             wake_blocked_recv(sock)
             self._reader_exit.acquire()
         if sock is not None:
             sock.close()
-        if self._error is not None:
-            self.send_wait(self._error, "signal", interruptible=False)
-        self.send_wait(socketShutdown(self), "signal", interruptible=False)
+        return stopped
+
+    def _connected(self):
+        """Called once a connection is up (a hook for subclasses)."""
 
     def _connect(self):
         try:
@@ -181,7 +196,8 @@ class ThreadedTCPClient(threadedcomponent):
         raise error
 
     def _serve(self, sock):
-        """Write inbox to the socket until told to stop or the reader ends."""
+        """Write inbox to the socket until told to stop (returns True) or
+        the reader ends (returns False)."""
         inbox = self.inboxes["inbox"]
         while True:
             messages = inbox.take_all()
@@ -189,7 +205,7 @@ class ThreadedTCPClient(threadedcomponent):
                 self._write_messages(sock, messages)
                 continue
             if self._reader_finished():
-                return
+                return False
             if self.dataReady("control"):
                 msg = self.recv("control")
                 if isinstance(msg, producerFinished):
@@ -197,9 +213,9 @@ class ThreadedTCPClient(threadedcomponent):
                     while messages:
                         self._write_messages(sock, messages)
                         messages = inbox.take_all()
-                    return
+                    return True
                 if isinstance(msg, shutdownMicroprocess):
-                    return
+                    return True
                 if isinstance(msg, statisticsRequest):
                     self.send_wait(self.statistics(), "stats")
                 continue
@@ -229,6 +245,8 @@ class ThreadedTCPClient(threadedcomponent):
                 self._write(sock, memoryview(batch)[:filled])
 
     def _write(self, sock, data):
+        """Send all of ``data``; if that fails, ``_write_progress`` says how
+        many bytes the socket had taken."""
         view = memoryview(data)
         sent = 0
         size = len(view)
@@ -239,9 +257,11 @@ class ThreadedTCPClient(threadedcomponent):
                 self.bytes_sent += count
             except OSError as exc:
                 if not is_timeout(exc):
+                    self._write_progress = sent
                     raise
                 # The server is not reading; still stop promptly if told to.
                 if self._control_has(shutdownMicroprocess) or self._reader_finished():
+                    self._write_progress = sent
                     raise _Abandoned()
 
     def _reader_finished(self):

@@ -1,0 +1,189 @@
+"""ReconnectingTCPClient: a ThreadedTCPClient that survives a flaky network.
+
+ReconnectingTCPClient(host, port, initial_delay=0.5, max_delay=30,
+                      buffer_bytes=16384, **ThreadedTCPClient options)
+
+Same boxes as ThreadedTCPClient; what differs:
+
+- When the connection ends (the server closes or resets it, or connecting
+  fails), it connects again after a delay that starts at ``initial_delay``
+  seconds, doubles after each failed attempt up to ``max_delay``, and is
+  shortened by a random part of up to a half (jitter) so many devices do
+  not all come back at once.  A connection that comes up resets the delay.
+  ``initialsendmessage`` is sent again on every connection.
+- "signal" carries, besides exceptions and the final ``socketShutdown``:
+  ``connected(host, port)`` each time a connection comes up,
+  ``disconnected(host, port)`` each time one ends (after the exception
+  that ended it, if any), and ``dataDropped(nbytes, messages)`` when data
+  is thrown away.  None of these is a shutdown message, so components
+  downstream that act only on producerFinished/shutdownMicroprocess carry on.
+- Data: messages from "inbox" are kept, oldest first, in a backlog of at
+  most ``buffer_bytes`` until a socket accepts them; while disconnected the
+  inbox keeps being emptied into it, and when it is full the oldest
+  messages are dropped and reported with ``dataDropped``.  Bytes a socket
+  had accepted when its connection broke may never have reached the server
+  (TCP cannot tell); bytes it had not accepted are sent again first on the
+  next connection.  One message larger than ``buffer_bytes`` is kept alone.
+- A message of the wrong type is a ``TypeError`` on "signal" and the end,
+  as with ThreadedTCPClient: retrying cannot fix it.
+- "control": ``shutdownMicroprocess`` stops at once, also during the
+  delay (within ``stop_poll`` seconds).  ``producerFinished`` flushes the
+  backlog and stops; if it arrives while disconnected, one immediate
+  attempt is made to deliver the backlog, and what cannot be delivered is
+  reported with ``dataDropped`` before stopping.
+"""
+
+from axonport import ticks_ms, ticks_diff, random_fraction
+from Axon.Ipc import ipc, producerFinished, shutdownMicroprocess
+from Kamaelia.IPC import socketShutdown
+from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient, _as_bytes
+
+
+class connected(ipc):
+    def __init__(self, host, port):
+        self.host = host
+        self.port = port
+
+
+class disconnected(ipc):
+    def __init__(self, host, port):
+        self.host = host
+        self.port = port
+
+
+class dataDropped(ipc):
+    def __init__(self, nbytes, messages):
+        self.nbytes = nbytes
+        self.messages = messages
+
+    def __repr__(self):
+        return "<dataDropped %d bytes in %d messages>" % (self.nbytes, self.messages)
+
+
+class ReconnectingTCPClient(ThreadedTCPClient):
+    def __init__(self, host, port, initial_delay=0.5, max_delay=30, buffer_bytes=16384, **argd):
+        if not 0 < initial_delay <= max_delay:
+            raise ValueError("need 0 < initial_delay <= max_delay, not %r and %r"
+                             % (initial_delay, max_delay))
+        if buffer_bytes < 1:
+            raise ValueError("buffer_bytes must be positive, not %r" % (buffer_bytes,))
+        ThreadedTCPClient.__init__(self, host, port, **argd)
+        self.initial_delay = initial_delay
+        self.max_delay = max_delay
+        self.buffer_bytes = buffer_bytes
+        self._backlog = []          # bytes-likes no socket has accepted, oldest first
+        self._backlog_size = 0
+        self._finishing = False     # producerFinished seen: flush, then stop
+        self._fatal = None          # a message of the wrong type: stop
+
+    def main(self):
+        delay = self.initial_delay
+        while True:
+            before = self.connects
+            stopped = self._session()
+            if self.connects != before:
+                delay = self.initial_delay
+            if self._error is not None:
+                self.send_wait(self._error, "signal", interruptible=False)
+            if self._fatal is not None:
+                self.send_wait(self._fatal, "signal", interruptible=False)
+                break
+            if stopped:
+                break
+            if self.connects != before:
+                self.send_wait(disconnected(self.host, self.port), "signal", interruptible=False)
+            if self._finishing:
+                self._drop(len(self._backlog), self._backlog_size)
+                break
+            if self._wait(delay * (1 - random_fraction() / 2)):
+                break
+            delay = min(delay * 2, self.max_delay)
+        self.send_wait(socketShutdown(self), "signal", interruptible=False)
+
+    def _connected(self):
+        self.send_wait(connected(self.host, self.port), "signal", interruptible=False)
+
+    def _wait(self, seconds):
+        """Sleep before the next attempt, keeping the inbox moving into the
+        backlog.  True if told to stop meanwhile."""
+        start = ticks_ms()
+        while True:
+            self._absorb()
+            if self._fatal is not None:
+                return True
+            while self.dataReady("control"):
+                msg = self.recv("control")
+                if isinstance(msg, shutdownMicroprocess):
+                    return True
+                if isinstance(msg, producerFinished):
+                    self._finishing = True
+                    return False        # one more attempt to deliver the backlog
+            left = seconds - ticks_diff(ticks_ms(), start) / 1000
+            if left <= 0:
+                return False
+            self.pause(left)
+
+    def _absorb(self):
+        """Move what waits in "inbox" to the backlog, dropping the oldest
+        beyond ``buffer_bytes``."""
+        if self._fatal is not None:
+            return
+        backlog = self._backlog
+        for data in self.inboxes["inbox"].take_all():
+            try:
+                data = _as_bytes(data)
+            except TypeError as exc:
+                self._fatal = exc        # a programming error: no retrying
+                break
+            backlog.append(data)
+            self._backlog_size += len(data)
+        count = dropped = 0
+        while self._backlog_size > self.buffer_bytes and len(backlog) - count > 1:
+            dropped += len(backlog[count])
+            self._backlog_size -= len(backlog[count])
+            count += 1
+        if count:
+            del backlog[:count]
+            self.send_wait(dataDropped(dropped, count), "signal", interruptible=False)
+
+    def _drop(self, count, nbytes):
+        if count:
+            del self._backlog[:count]
+            self._backlog_size -= nbytes
+            self.send_wait(dataDropped(nbytes, count), "signal", interruptible=False)
+
+    def _serve(self, sock):
+        while True:
+            self._absorb()
+            if self._backlog:
+                self._flush(sock)
+                continue
+            if self._finishing or self._fatal is not None:
+                return True
+            if self._reader_finished():
+                return False
+            if self.dataReady("control"):
+                msg = self.recv("control")
+                if isinstance(msg, producerFinished):
+                    self._finishing = True
+                    continue
+                if isinstance(msg, shutdownMicroprocess):
+                    return True
+                continue
+            self.pause()
+
+    def _flush(self, sock):
+        """Write the backlog; on an error keep what the socket did not take."""
+        backlog = self._backlog
+        while backlog:
+            data = backlog[0]
+            try:
+                self._write(sock, data)
+            except BaseException:
+                taken = self._write_progress
+                if taken:
+                    backlog[0] = bytes(memoryview(data)[taken:])
+                    self._backlog_size -= taken
+                raise
+            self._backlog_size -= len(data)
+            backlog.pop(0)
