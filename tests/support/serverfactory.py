@@ -357,6 +357,7 @@ class Server:
         for conn in list(self.conns):
             self.deliberate.add(id(conn))
             try:
+                conn.shutdown(socket.SHUT_RDWR)   # close() alone leaves a blocked recv() be
                 conn.close()
             except OSError:
                 pass
