@@ -320,10 +320,10 @@ def _read(fd):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--root", help="the board's filesystem (default: a new temp dir, kept)")
+    parser.add_argument("--root", help="the board's filesystem (default: a temp dir, removed at exit)")
     parser.add_argument("--heap", help="MicroPython heap size, e.g. 64K (default: the unix port's)")
     args = parser.parse_args()
-    board = VirtualBoard(root=args.root, heap=args.heap, keep=True)
+    board = VirtualBoard(root=args.root, heap=args.heap)
     try:
         board.start()
     except BoardError as e:
