@@ -4,9 +4,8 @@ connections and after stops and failures, the MicroPython heap (after
 gc.collect(), and under -X heapsize=128K), and that the process exits.
 
 The scenarios run in tests/support/fault_process.py under either runtime;
-the servers run here.  Also: ``RUN_PENDING=1`` runs the known-failing
-cases of tests/cases/pending_faults.py the same way tests/test_cases.py
-runs case files (skipped otherwise, so the suite stays green).
+the servers run here.  ``RUN_PENDING=1`` also runs what is still marked
+as a known failure (skipped otherwise, so the suite stays green).
 """
 
 import json
@@ -113,7 +112,9 @@ def test_stops_leave_no_thread_behind(runtime):
         assert silent.record.done.wait(5) and silent.record.closed_by_client
         assert silent.record.count == 5
         assert sink.record.done.wait(5) and sink.record.closed_by_client
-        assert sink.record.count >= 500000
+        # "Stop now" drops what still waited in the client's inbox; what
+        # arrived is an exact prefix.
+        assert sink.record.count > 0
         digest = hashlib.sha256(pattern(sink.record.count)).hexdigest()
         assert sink.record.hash.hexdigest() == digest
     finally:
@@ -137,14 +138,8 @@ def test_error_next_to_a_client_reaches_caller_and_process_exits(runtime):
     assert result["caught"] == "boom next to the client", result
 
 
-# Known failing on both runtimes (pending): CPython leaves a thread in 3
-# runs of 10, MicroPython in about 1 of 10 (/proc/self/task 2 instead of
-# 1, 0.6 s after runThreads() raised); 5 rounds catch it most times.  The
-# client's writer, told to stop by Scheduler._abort(), blocks for ever in
-# send_wait(socketShutdown, interruptible=False): nothing drains its queue
-# once the scheduler has stopped.  (CPython still exits: _thread threads
-# do not hold it up; MicroPython's exit cancels its threads.)
-@PENDING
+# A component raising next to a client: the client's writer, told to stop
+# by Scheduler._abort(), must not wait for ever on a queue nobody drains.
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_error_next_to_a_client_leaves_no_thread(runtime):
     for _ in range(5):
@@ -155,22 +150,3 @@ def test_error_next_to_a_client_leaves_no_thread(runtime):
             server.stop()
         assert result["caught"] == "boom next to the client", result
         assert result["threads_after"] == result["threads_before"], result
-
-
-# -- the known-failing cases (tests/cases/pending_faults.py) -------------------------
-
-def _pending():
-    with open(os.path.join(TESTS, "cases", "pending_faults.py")) as f:
-        return re.findall(r"^def (test_\w+)\(", f.read(), re.M)
-
-
-@pytest.mark.skipif(not os.environ.get("RUN_PENDING"),
-                    reason="known library bugs; RUN_PENDING=1 runs them")
-@pytest.mark.parametrize("runtime", ["cpython", "micropython"])
-@pytest.mark.parametrize("test_name", _pending())
-def test_pending(runtime, test_name, factory):
-    from test_cases import run_in_process, run_in_micropython
-    if runtime == "cpython":
-        run_in_process("pending_faults", test_name)
-    else:
-        run_in_micropython("pending_faults", test_name)

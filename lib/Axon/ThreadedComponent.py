@@ -49,6 +49,7 @@ class threadedcomponent(component):
         self._drain_pending = False      # scheduler side already woken
         self._thread_done = False
         self._thread_error = None
+        self._abandoned = False          # the scheduler is gone (error elsewhere)
         component.__init__(self, *args, **argd)
 
     def _make_inbox(self, name):
@@ -89,6 +90,8 @@ class threadedcomponent(component):
                 self.send(message, boxname)
                 return True
             except noSpaceInBox:
+                if self._abandoned:
+                    return False        # nobody will ever drain the queue
                 if interruptible and self._control_has(shutdownMicroprocess):
                     return False
                 self._wait_for_space()
@@ -200,7 +203,13 @@ class threadedcomponent(component):
 
     def _abandon(self):
         """The scheduler stopped because of an error elsewhere: tell the
-        thread to stop (it gets shutdownMicroprocess on "control")."""
+        thread to stop (it gets shutdownMicroprocess on "control"); from now
+        on ``send_wait`` gives up instead of waiting for a queue that
+        nobody drains, so the thread can end."""
+        self._lock.acquire()
+        self._abandoned = True
+        self._wake_thread_locked()
+        self._lock.release()
         box = self.inboxes.get("control")
         if box is not None and not self._thread_done:
             box.put(shutdownMicroprocess())

@@ -19,8 +19,9 @@ def const(value):
     return value
 
 
-# Default bound, in bytes, of a ThreadedTCPClient's inbox: a desktop has memory to spare; bigger batches mean fewer thread hand-offs.
-CLIENT_INBOX_BYTES = 262144
+# Default bound, in bytes, of the queues that carry data (a ThreadedTCPClient's
+# inbox, a RateControlledFileReader's output): a desktop has memory to spare; bigger batches mean fewer thread hand-offs.
+QUEUE_BYTES = 262144
 
 
 def start_thread(function, args=()):
@@ -114,6 +115,14 @@ def tls_wait(raw, tls, writable, timeout):
     want = [tls]
     ready = select.select([] if writable else want, want if writable else [], [], timeout)
     return bool(ready[0] or ready[1])
+
+
+def half_close(sock):
+    """End our direction of a connection (FIN after what was sent)."""
+    try:
+        sock.shutdown(1)
+    except OSError:
+        pass
 
 
 def write_stdout(data):

@@ -25,8 +25,9 @@ sleep_ms = time.sleep_ms
 _TIMEOUT_ERRNOS = (errno.EAGAIN, errno.ETIMEDOUT)
 
 
-# Default bound, in bytes, of a ThreadedTCPClient's inbox: about a sixth of an ESP32's free heap.
-CLIENT_INBOX_BYTES = 16384
+# Default bound, in bytes, of the queues that carry data (a ThreadedTCPClient's
+# inbox, a RateControlledFileReader's output): about a sixth of an ESP32's free heap.
+QUEUE_BYTES = 8192
 
 
 def start_thread(function, args=()):
@@ -96,6 +97,10 @@ def tls_wait(raw, tls, writable, timeout):
     poller = select.poll()
     poller.register(raw, select.POLLOUT if writable else select.POLLIN)
     return bool(poller.poll(int(timeout * 1000)))
+
+
+def half_close(sock):
+    """MicroPython sockets cannot half-close; the close itself ends the stream."""
 
 
 def write_stdout(data):

@@ -8,10 +8,8 @@ with SHA-256; a stop must take effect within stop_poll (0.2 s) plus a
 margin.  Process-level checks (fds, threads, heap under -X heapsize=128K,
 process exit) are in tests/test_reliability.py.
 
-Tests that fail because of a library bug live in pending_faults.py (not
-collected by tests/test_cases.py; run them with
-``RUN_PENDING=1 python -m pytest tests/test_reliability.py -k pending``)
-until the bug is fixed.
+The scenarios that found library bugs are regression tests in
+case_fault_fixes.py.
 """
 
 import errno

@@ -14,13 +14,15 @@ RateControlledFileReader(filename, readmode="bytes", rate=100000,
   a reader that fell behind catches up in one bigger chunk instead of a
   burst of small ones.
 - When the component after it is full the reader waits: no chunk is lost.
+  Chunks waiting to leave its thread are bounded by the port's QUEUE_BYTES
+  (16 KB on MicroPython), at least two chunks.
 - "signal": ``producerFinished`` after the last chunk.  A shutdown message
   on "control" stops it early; it is passed on through "signal".
 - The file is opened by the constructor, so a missing file is an OSError
   naming it right there.
 """
 
-from axonport import ticks_ms, ticks_diff
+from axonport import ticks_ms, ticks_diff, QUEUE_BYTES
 from Axon.ThreadedComponent import threadedcomponent
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 
@@ -53,6 +55,9 @@ class RateControlledFileReader(threadedcomponent):
         except OSError as exc:
             raise OSError(exc.args[0], "cannot open %r: %s" % (filename, exc))
         threadedcomponent.__init__(self)
+        if readmode == "bytes":
+            # Chunks waiting to leave the thread: about QUEUE_BYTES of them.
+            self._out_limit = max(2, QUEUE_BYTES // chunksize)
         self.filename = filename
         self.readmode = readmode
         self.rate = rate

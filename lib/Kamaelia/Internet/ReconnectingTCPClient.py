@@ -155,21 +155,20 @@ class ReconnectingTCPClient(ThreadedTCPClient):
     def _serve(self, sock):
         while True:
             self._absorb()
+            while self.dataReady("control"):
+                msg = self.recv("control")
+                if isinstance(msg, shutdownMicroprocess):
+                    return True
+                if isinstance(msg, producerFinished):
+                    self._finishing = True
             if self._backlog:
                 self._flush(sock)
                 continue
             if self._finishing or self._fatal is not None:
+                self._graceful = self._fatal is None
                 return True
             if self._reader_finished():
-                return False
-            if self.dataReady("control"):
-                msg = self.recv("control")
-                if isinstance(msg, producerFinished):
-                    self._finishing = True
-                    continue
-                if isinstance(msg, shutdownMicroprocess):
-                    return True
-                continue
+                return False            # keep the backlog for the next connection
             self.pause()
 
     def _flush(self, sock):

@@ -47,7 +47,8 @@ Edges:
 """
 
 import socket
-from axonport import allocate_lock, start_thread, is_timeout, wake_blocked_recv, CLIENT_INBOX_BYTES
+from axonport import (allocate_lock, start_thread, is_timeout, wake_blocked_recv, half_close,
+                      ticks_ms, ticks_diff, QUEUE_BYTES)
 from Axon.ThreadedComponent import threadedcomponent
 from Axon.AxonExceptions import noSpaceInBox
 from Axon.Box import LockedBox
@@ -96,7 +97,7 @@ class ThreadedTCPClient(threadedcomponent):
             from Kamaelia.Internet.TLS import context_for
             self._tls = context_for(ssl)
         self.server_hostname = server_hostname or host
-        self.inbox_bytes = CLIENT_INBOX_BYTES if inbox_bytes is None else inbox_bytes
+        self.inbox_bytes = QUEUE_BYTES if inbox_bytes is None else inbox_bytes
         threadedcomponent.__init__(self, queuelengths=queuelengths)
         # Received chunks waiting for the component after "outbox": ~16 KB.
         self._out_limit = max(2, 16384 // recv_size)
@@ -106,6 +107,9 @@ class ThreadedTCPClient(threadedcomponent):
         self.connect_timeout = connect_timeout
         self.recv_size = recv_size
         self.stop_poll = stop_poll
+        # A graceful close reads on for at most this long (a server that
+        # keeps sending after our end of the stream).
+        self._linger_ms = max(400, int(stop_poll * 2000))
         self._batch = bytearray(send_buffer)
         self._stopping = False          # under self._lock
         self._reader_done = False       # under self._lock
@@ -130,11 +134,14 @@ class ThreadedTCPClient(threadedcomponent):
         (``self._error``), not raised.  True if it ended because the
         component was told to stop, False if the connection ended."""
         self._lock.acquire()
-        self._stopping = False
+        self._stopping = False          # close now
+        self._lingering = False         # closing gracefully: read until quiet
         self._reader_done = False
+        self._peer_closed = False
         self._error = None
         self._reader_wake_pending = False
         self._lock.release()
+        self._graceful = False
         self._reader_wake = allocate_lock()
         self._reader_wake.acquire()     # held = no wake pending
         self._reader_exit = allocate_lock()
@@ -155,12 +162,24 @@ class ThreadedTCPClient(threadedcomponent):
             stopped = self._control_has(shutdownMicroprocess)
         except Exception as exc:
             self._record(exc)
-        self._lock.acquire()
-        self._stopping = True
-        self._wake_reader_locked()
-        self._lock.release()
+        graceful = self._graceful and self._error is None
+        if graceful and reading:
+            # Half-close (where the runtime can), then keep reading until the
+            # server closes or goes quiet: closing with unread data makes
+            # the kernel reset the connection, and the server would lose
+            # what it had not read yet.
+            half_close(sock)
+            self._lock.acquire()
+            self._lingering = True
+            self._lock.release()
+        else:
+            self._lock.acquire()
+            self._stopping = True
+            self._wake_reader_locked()
+            self._lock.release()
+            if reading:
+                wake_blocked_recv(sock)
         if reading:
-            wake_blocked_recv(sock)
             self._reader_exit.acquire()
         if sock is not None:
             sock.close()
@@ -197,29 +216,63 @@ class ThreadedTCPClient(threadedcomponent):
 
     def _serve(self, sock):
         """Write inbox to the socket until told to stop (returns True) or
-        the reader ends (returns False)."""
+        the reader ends (returns False).  Sets ``_graceful`` when the
+        connection should be closed gently (everything was sent)."""
         inbox = self.inboxes["inbox"]
         while True:
-            messages = inbox.take_all()
-            if messages:
-                self._write_messages(sock, messages)
-                continue
-            if self._reader_finished():
-                return False
             if self.dataReady("control"):
                 msg = self.recv("control")
                 if isinstance(msg, producerFinished):
-                    messages = inbox.take_all()
-                    while messages:
-                        self._write_messages(sock, messages)
-                        messages = inbox.take_all()
+                    self._write_all(sock)
+                    self._graceful = True
                     return True
                 if isinstance(msg, shutdownMicroprocess):
                     return True
                 if isinstance(msg, statisticsRequest):
                     self.send_wait(self.statistics(), "stats")
                 continue
+            messages = inbox.take_all()
+            if messages:
+                self._write_messages(sock, messages)
+                continue
+            if self._reader_finished():
+                if self._peer_closed:
+                    self._graceful = self._send_rest(sock)
+                return False
             self.pause()
+
+    def _send_rest(self, sock):
+        """The server closed its side, but may still read (a half-close):
+        keep sending what reaches "inbox" until none has come for
+        ``stop_poll`` seconds or a shutdown message comes.  False if told
+        to stop now."""
+        quiet_ms = int(self.stop_poll * 1000)
+        since = ticks_ms()
+        while True:
+            if self._write_all(sock):
+                since = ticks_ms()
+            if self.dataReady("control"):
+                msg = self.recv("control")
+                if isinstance(msg, shutdownMicroprocess):
+                    return False
+                if isinstance(msg, producerFinished):
+                    self._write_all(sock)
+                    return True
+                continue
+            left = quiet_ms - ticks_diff(ticks_ms(), since)
+            if left <= 0:
+                return True
+            self.pause(left / 1000)
+
+    def _write_all(self, sock):
+        """Write until "inbox" is empty; True if there was anything."""
+        inbox = self.inboxes["inbox"]
+        messages = inbox.take_all()
+        wrote = bool(messages)
+        while messages:
+            self._write_messages(sock, messages)
+            messages = inbox.take_all()
+        return wrote
 
     def _write_messages(self, sock, messages):
         """Write ``messages`` in order; small ones are gathered into one write."""
@@ -255,6 +308,10 @@ class ThreadedTCPClient(threadedcomponent):
                 count = sock.send(view[sent:])
                 sent += count
                 self.bytes_sent += count
+                if sent < size and self._control_has(shutdownMicroprocess):
+                    # A slow server: do not make "stop now" wait for it.
+                    self._write_progress = sent
+                    raise _Abandoned()
             except OSError as exc:
                 if not is_timeout(exc):
                     self._write_progress = sent
@@ -286,20 +343,35 @@ class ThreadedTCPClient(threadedcomponent):
 
     def _read_loop(self, sock):
         lock = self._lock
+        linger_since = None
         try:
             while True:
                 lock.acquire()
                 stopping = self._stopping
+                lingering = self._lingering
                 lock.release()
                 if stopping:
                     break
+                if lingering:
+                    if linger_since is None:
+                        linger_since = ticks_ms()
+                    elif ticks_diff(ticks_ms(), linger_since) > self._linger_ms:
+                        break           # a server that never stops talking
                 try:
                     data = sock.recv(self.recv_size)
                 except OSError as exc:
-                    if is_timeout(exc):
-                        continue
-                    raise
+                    if not is_timeout(exc):
+                        raise
+                    lock.acquire()
+                    lingering = self._lingering
+                    lock.release()
+                    if lingering:
+                        break           # closing, and quiet for stop_poll
+                    continue
                 if not data:
+                    lock.acquire()
+                    self._peer_closed = True
+                    lock.release()
                     break
                 self.bytes_received += len(data)
                 while True:
