@@ -3,7 +3,8 @@
 from axonport import ticks_diff
 from Axon.Scheduler import scheduler
 from Axon.Ipc import producerFinished, shutdownMicroprocess
-from Kamaelia.IPC import socketShutdown, statisticsRequest, connectionStatistics
+from Kamaelia.IPC import socketShutdown
+from Kamaelia.Internet.Statistics import statisticsRequest, connectionStatistics
 from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Chassis.Graphline import Graphline
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient

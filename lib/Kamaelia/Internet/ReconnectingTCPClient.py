@@ -118,6 +118,8 @@ class ReconnectingTCPClient(ThreadedTCPClient):
                 if isinstance(msg, producerFinished):
                     self._finishing = True
                     return False        # one more attempt to deliver the backlog
+                if getattr(msg, "statistics_request", False):
+                    self.send_wait(self.statistics(), "stats")
             left = seconds - ticks_diff(ticks_ms(), start) / 1000
             if left <= 0:
                 return False
@@ -161,6 +163,8 @@ class ReconnectingTCPClient(ThreadedTCPClient):
                     return True
                 if isinstance(msg, producerFinished):
                     self._finishing = True
+                elif getattr(msg, "statistics_request", False):
+                    self.send_wait(self.statistics(), "stats")
             if self._backlog:
                 self._flush(sock)
                 continue

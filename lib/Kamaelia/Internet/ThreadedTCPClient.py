@@ -53,7 +53,7 @@ from Axon.ThreadedComponent import threadedcomponent
 from Axon.AxonExceptions import noSpaceInBox
 from Axon.Box import LockedBox
 from Axon.Ipc import producerFinished, shutdownMicroprocess
-from Kamaelia.IPC import socketShutdown, statisticsRequest, connectionStatistics
+from Kamaelia.IPC import socketShutdown
 
 
 def _as_bytes(data):
@@ -77,7 +77,8 @@ class ThreadedTCPClient(threadedcomponent):
                "control": "producerFinished: flush then close; shutdownMicroprocess: close now"}
     Outboxes = {"outbox": "Data received from the server (bytes)",
                 "signal": "Exceptions, then one socketShutdown",
-                "stats": "connectionStatistics, one per statisticsRequest on control"}
+                "stats": "connectionStatistics, one per statisticsRequest on control "
+                         "(see Kamaelia.Internet.Statistics)"}
 
     def __init__(self, host, port, chargen=0, initialsendmessage=None,
                  connect_timeout=10, recv_size=2048, stop_poll=0.2, queuelengths=64,
@@ -228,7 +229,7 @@ class ThreadedTCPClient(threadedcomponent):
                     return True
                 if isinstance(msg, shutdownMicroprocess):
                     return True
-                if isinstance(msg, statisticsRequest):
+                if getattr(msg, "statistics_request", False):
                     self.send_wait(self.statistics(), "stats")
                 continue
             messages = inbox.take_all()
@@ -336,6 +337,7 @@ class ThreadedTCPClient(threadedcomponent):
 
     def statistics(self):
         """A snapshot: bytes_sent, bytes_received, connects, errors."""
+        from Kamaelia.Internet.Statistics import connectionStatistics
         return connectionStatistics(self.bytes_sent, self.bytes_received,
                                     self.connects, self.errors)
 
