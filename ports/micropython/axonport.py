@@ -11,6 +11,7 @@ recv() notices a stop only when its receive timeout runs out.
 
 import _thread
 import errno
+import gc
 import sys
 import time
 from micropython import const
@@ -26,8 +27,10 @@ _TIMEOUT_ERRNOS = (errno.EAGAIN, errno.ETIMEDOUT)
 
 
 # Default bound, in bytes, of the queues that carry data (a ThreadedTCPClient's
-# inbox, a RateControlledFileReader's output): about a sixth of an ESP32's free heap.
-QUEUE_BYTES = 8192
+# inbox, a RateControlledFileReader's output): a sixteenth of the heap, from
+# 4 KB to 256 KB -- 8 KB on a 128 KB heap (an ESP32 has about 100 KB free),
+# 128 KB on the unix port's default 2 MB heap.
+QUEUE_BYTES = max(4096, min(262144, (gc.mem_free() + gc.mem_alloc()) // 16))
 
 
 def start_thread(function, args=()):

@@ -12,7 +12,8 @@ from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Chassis.Graphline import Graphline
 from Kamaelia.File.Reading import RateControlledFileReader
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
-from testkit import TestServer, Source, Collector, Trigger, pattern, sha256hex, write_pattern_file
+from testkit import (TestServer, Source, Collector, Trigger, pattern, sha256hex,
+                     write_pattern_file, echo_through)
 
 DEADLINES = {"test_seed_example_1mb_byte_exact": 60,
              "test_seed_rate_paces_a_small_file": 30}
@@ -188,14 +189,7 @@ def test_echo_round_trip():
     server = TestServer("echo")
     msgs = [pattern(700, seed=i) for i in range(50)]
     expect = b"".join(msgs)
-    client = ThreadedTCPClient("127.0.0.1", server.port)
-    k = Collector(stop_after=len(expect))
-    Graphline(SRC=Source(msgs), CLIENT=client, OUT=k,
-              linkages={("SRC", "outbox"): ("CLIENT", "inbox"),
-                        ("CLIENT", "outbox"): ("OUT", "inbox"),
-                        ("CLIENT", "signal"): ("OUT", "control"),
-                        ("OUT", "outbox"): ("CLIENT", "control")}).activate()
-    scheduler.run.runThreads()
+    k = echo_through(ThreadedTCPClient("127.0.0.1", server.port), msgs, len(expect))
     assert k.received() == expect
     assert_shutdown_only(k)
 
@@ -251,9 +245,9 @@ def test_producer_finished_flushes_everything_first():
     msgs = [pattern(1000, seed=i) for i in range(100)]
     src = Source(msgs, finish=producerFinished())
     k = Collector()
-    Pipeline(src, ThreadedTCPClient("127.0.0.1", server.port), k).activate()
+    Pipeline(src, ThreadedTCPClient("127.0.0.1", server.port, inbox_bytes=8192), k).activate()
     scheduler.run.runThreads()
-    assert src.full > 0          # the client's inbox is bounded
+    assert src.full > 0          # the client's inbox is bounded (8 KB here)
     result = server.result()
     assert result["bytes"] == 100000 and result["sha256"] == sha256hex(b"".join(msgs))
     assert_shutdown_only(k)
@@ -261,14 +255,7 @@ def test_producer_finished_flushes_everything_first():
 
 def test_ipv6_loopback():
     server = TestServer("echo", ipv6=True)
-    client = ThreadedTCPClient("::1", server.port)
-    k = Collector(stop_after=4)
-    Graphline(SRC=Source([b"ping"]), CLIENT=client, OUT=k,
-              linkages={("SRC", "outbox"): ("CLIENT", "inbox"),
-                        ("CLIENT", "outbox"): ("OUT", "inbox"),
-                        ("CLIENT", "signal"): ("OUT", "control"),
-                        ("OUT", "outbox"): ("CLIENT", "control")}).activate()
-    scheduler.run.runThreads()
+    k = echo_through(ThreadedTCPClient("::1", server.port), [b"ping"], 4)
     assert k.received() == b"ping"
     assert_shutdown_only(k)
 

@@ -8,20 +8,10 @@ from Kamaelia.Internet.Statistics import statisticsRequest, connectionStatistics
 from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Chassis.Graphline import Graphline
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
-from testkit import TestServer, Source, Collector, Trigger, pattern, other_ca, tls_context
+from testkit import (TestServer, Source, Collector, Trigger, pattern, other_ca, tls_context,
+                     echo_through)
 
 DEADLINES = {"test_tls_echo_is_exact_and_verified": 30}
-
-
-def echo_through(client, msgs, stop_after):
-    k = Collector(stop_after=stop_after)
-    Graphline(SRC=Source(msgs), CLIENT=client, OUT=k,
-              linkages={("SRC", "outbox"): ("CLIENT", "inbox"),
-                        ("CLIENT", "outbox"): ("OUT", "inbox"),
-                        ("CLIENT", "signal"): ("OUT", "control"),
-                        ("OUT", "outbox"): ("CLIENT", "control")}).activate()
-    scheduler.run.runThreads()
-    return k
 
 
 def error_then_shutdown(client):

@@ -400,3 +400,18 @@ def settle(measure, target, timeout_ms=2000):
         if value <= target or ticks_diff(ticks_ms(), start) >= timeout_ms:
             return value
         sleep_ms(5)
+
+
+def echo_through(client, messages, stop_after):
+    """Source(messages) -> client -> Collector, which stops the client once
+    ``stop_after`` bytes came back; runs it; returns the Collector."""
+    from Kamaelia.Chassis.Graphline import Graphline
+    from Axon.Scheduler import scheduler
+    k = Collector(stop_after=stop_after)
+    Graphline(SRC=Source(messages), CLIENT=client, OUT=k,
+              linkages={("SRC", "outbox"): ("CLIENT", "inbox"),
+                        ("CLIENT", "outbox"): ("OUT", "inbox"),
+                        ("CLIENT", "signal"): ("OUT", "control"),
+                        ("OUT", "outbox"): ("CLIENT", "control")}).activate()
+    scheduler.run.runThreads()
+    return k

@@ -109,21 +109,26 @@ class ReconnectingTCPClient(ThreadedTCPClient):
         start = ticks_ms()
         while True:
             self._absorb()
-            if self._fatal is not None:
+            if self._fatal is not None or self._take_control():
                 return True
-            while self.dataReady("control"):
-                msg = self.recv("control")
-                if isinstance(msg, shutdownMicroprocess):
-                    return True
-                if isinstance(msg, producerFinished):
-                    self._finishing = True
-                    return False        # one more attempt to deliver the backlog
-                if getattr(msg, "statistics_request", False):
-                    self.send_wait(self.statistics(), "stats")
+            if self._finishing:
+                return False            # one more attempt to deliver the backlog
             left = seconds - ticks_diff(ticks_ms(), start) / 1000
             if left <= 0:
                 return False
             self.pause(left)
+
+    def _take_control(self):
+        """Act on what waits on "control"; True if told to stop now."""
+        while self.dataReady("control"):
+            msg = self.recv("control")
+            if isinstance(msg, shutdownMicroprocess):
+                return True
+            if isinstance(msg, producerFinished):
+                self._finishing = True
+            elif getattr(msg, "statistics_request", False):
+                self.send_wait(self.statistics(), "stats")
+        return False
 
     def _absorb(self):
         """Move what waits in "inbox" to the backlog, dropping the oldest
@@ -157,14 +162,8 @@ class ReconnectingTCPClient(ThreadedTCPClient):
     def _serve(self, sock):
         while True:
             self._absorb()
-            while self.dataReady("control"):
-                msg = self.recv("control")
-                if isinstance(msg, shutdownMicroprocess):
-                    return True
-                if isinstance(msg, producerFinished):
-                    self._finishing = True
-                elif getattr(msg, "statistics_request", False):
-                    self.send_wait(self.statistics(), "stats")
+            if self._take_control():
+                return True
             if self._backlog:
                 self._flush(sock)
                 continue

@@ -2,7 +2,8 @@
 
 ThreadedTCPClient(host, port, chargen=0, initialsendmessage=None,
                   connect_timeout=10, recv_size=2048, stop_poll=0.2,
-                  queuelengths=64, inbox_bytes=None, send_buffer=4096)
+                  queuelengths=256, inbox_bytes=None, send_buffer=None,
+                  ssl=None, server_hostname=None)
 
 Boxes:
 - "inbox": data for the server, sent in order and in full.  ``bytes``,
@@ -10,12 +11,14 @@ Boxes:
   other type is a ``TypeError`` naming it, out of "signal", and the client
   then shuts down as for any error (what came before it is still sent).
   The inbox holds at most ``queuelengths`` messages and ``inbox_bytes``
-  bytes (default from the port: 16 KB on MicroPython, 256 KB on CPython;
-  one larger message is still taken when the inbox is empty): a
+  bytes (default: the port's QUEUE_BYTES, a sixteenth of the heap on
+  MicroPython -- 8 KB on a 128 KB heap -- and 256 KB on CPython; one
+  larger message is still taken when the inbox is empty): a
   producer sending into a full inbox gets ``noSpaceInBox`` and is woken
   once there is room.  Small messages waiting at once are copied into one
-  write through a ``send_buffer``-byte buffer; messages over half of it
-  are written as they are, without a copy.
+  write through a ``send_buffer``-byte buffer (default QUEUE_BYTES / 8,
+  from 1 KB to 16 KB); messages over half of it are written as they are,
+  without a copy.
 - "control": ``producerFinished`` (and ``socketShutdown``): everything that
   reached "inbox" before it goes to the server, then the socket closes.
   ``shutdownMicroprocess``: the socket closes now, unsent data is dropped.
@@ -40,9 +43,9 @@ Edges:
 - The reader stops reading (so TCP slows the server down) while about
   16 KB of received chunks wait for the component after "outbox".
 - Memory: the inbox bound, the send buffer and the received chunks in
-  flight bound what one client holds (about 40 KB with MicroPython's
-  defaults; lower ``inbox_bytes``, ``send_buffer`` and ``recv_size`` on a
-  board that is short of memory).
+  flight (about 16 KB) bound what one client holds: about 26 KB on a
+  128 KB MicroPython heap.  Lower ``inbox_bytes``, ``send_buffer`` and
+  ``recv_size`` on a board that is short of memory.
 - ``chargen`` is accepted and ignored, as in Kamaelia.
 """
 
@@ -81,8 +84,8 @@ class ThreadedTCPClient(threadedcomponent):
                          "(see Kamaelia.Internet.Statistics)"}
 
     def __init__(self, host, port, chargen=0, initialsendmessage=None,
-                 connect_timeout=10, recv_size=2048, stop_poll=0.2, queuelengths=64,
-                 inbox_bytes=None, send_buffer=4096, ssl=None, server_hostname=None):
+                 connect_timeout=10, recv_size=2048, stop_poll=0.2, queuelengths=256,
+                 inbox_bytes=None, send_buffer=None, ssl=None, server_hostname=None):
         if not isinstance(host, str) or not host:
             raise ValueError("host must be a non-empty string, not %r" % (host,))
         if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
@@ -91,6 +94,8 @@ class ThreadedTCPClient(threadedcomponent):
             initialsendmessage = _as_bytes(initialsendmessage)
         if recv_size < 1:
             raise ValueError("recv_size must be at least 1, not %r" % (recv_size,))
+        if send_buffer is None:
+            send_buffer = max(1024, min(16384, QUEUE_BYTES // 8))
         if send_buffer < 2:
             raise ValueError("send_buffer must be at least 2, not %r" % (send_buffer,))
         self._tls = None
