@@ -38,16 +38,26 @@ def test_reconnects_after_the_server_drops_the_connection():
     server = TestServer("sink", drop_after=3000, drops=1, keep=True)
     records = [b"%09d\n" % i for i in range(1000)]
     stream = b"".join(records)
+    first, second = b"".join(records[:500]), b"".join(records[500:])
     k = Collector()
-    Pipeline(Source(records, finish=producerFinished()),
-             ReconnectingTCPClient("127.0.0.1", server.port, initial_delay=0.05),
-             k).activate()
+    script = Script([
+        (lambda: None, first, "outbox"),
+        # The second half goes once the client is back on a new connection.
+        (lambda: server.wait_connections(2), second, "outbox"),
+        (lambda: server.wait_bytes(3000 + len(second)), producerFinished(), "control"),
+    ])
+    Graphline(S=script, C=ReconnectingTCPClient("127.0.0.1", server.port, initial_delay=0.05),
+              OUT=k,
+              linkages={("S", "outbox"): ("C", "inbox"),
+                        ("S", "control"): ("C", "control"),
+                        ("C", "outbox"): ("OUT", "inbox"),
+                        ("C", "signal"): ("OUT", "control")}).activate()
     scheduler.run.runThreads()
     got = server.kept()
     # The first connection got exactly 3000 bytes; what its socket had taken
-    # beyond that may be lost; the rest of the stream arrived, in order.
+    # beyond that may be lost; everything sent after the reconnect arrived.
     assert got[:3000] == stream[:3000]
-    assert stream.endswith(got[3000:]) and len(got) > 3000
+    assert got.endswith(second) and stream.endswith(got[3000:]), len(got)
     names = kinds(k.signals)
     assert names[0] == "connected" and names[-1] == "socketShutdown", names
     assert names.count("connected") == 2 and names.count("disconnected") == 1, names
