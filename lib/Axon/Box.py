@@ -137,27 +137,24 @@ class LockedBox(Box):
     def put(self, message):
         lock = self.lock
         lock.acquire()
-        items = self.items
-        if items is None:
+        try:
+            items = self.items
+            if items is None:
+                return
+            if self.maxsize is not None and len(items) - self.head >= self.maxsize:
+                raise _full(self)
+            if self.maxbytes is not None and isinstance(message, _SIZED):
+                size = len(message)
+                if self.held + size > self.maxbytes and len(items) > self.head:
+                    raise _full(self)
+                self.held += size
+            items.append(message)
+            owner = self.owner
+            if not owner._thread_wake_pending:
+                owner._thread_wake_pending = True
+                owner._thread_wake.release()
+        finally:
             lock.release()
-            return
-        if self.maxsize is not None and len(items) - self.head >= self.maxsize:
-            error = _full(self)
-            lock.release()
-            raise error
-        if self.maxbytes is not None and isinstance(message, _SIZED):
-            size = len(message)
-            if self.held + size > self.maxbytes and len(items) > self.head:
-                error = _full(self)
-                lock.release()
-                raise error
-            self.held += size
-        items.append(message)
-        owner = self.owner
-        if not owner._thread_wake_pending:
-            owner._thread_wake_pending = True
-            owner._thread_wake.release()
-        lock.release()
 
     def __len__(self):
         self.lock.acquire()

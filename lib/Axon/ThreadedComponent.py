@@ -25,7 +25,10 @@ into the other.  A lock used as a wake-up signal is released only by a
 waker that saw (under that component lock) that no wake is pending, and the
 waiting thread clears the pending flag after it has the lock again:
 MicroPython's lock objects are not safe against "release if not already
-released" tricks between threads without a GIL.
+released" tricks between threads without a GIL.  For the same reason create every
+attribute the thread will set in ``__init__``: on MicroPython without a
+GIL, adding an attribute from the thread grows the instance's dict while
+the scheduler's thread may be reading it, and that read can fail.
 """
 
 from axonport import allocate_lock, start_thread, acquire_timeout

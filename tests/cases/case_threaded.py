@@ -47,6 +47,10 @@ class Echo(threadedcomponent):
 
 
 class Napper(threadedcomponent):
+    def __init__(self):
+        threadedcomponent.__init__(self)
+        self.napped = None          # set by the thread: must exist first (no GIL)
+
     def main(self):
         start = ticks_ms()
         self.pause(0.2)
@@ -57,8 +61,11 @@ class SlowReceiver(threadedcomponent):
     """Receives only once its inbox is full, to show that a recv in the
     thread wakes the producer that paused on the full box."""
 
-    def main(self):
+    def __init__(self, **argd):
+        threadedcomponent.__init__(self, **argd)
         self.got = []
+
+    def main(self):
         while len(self.got) < 20:
             if self.dataReady("inbox") >= min(3, 20 - len(self.got)):
                 while self.dataReady("inbox"):

@@ -40,11 +40,11 @@ Edges:
   reader is woken at once.  A shutdown therefore completes within about
   ``stop_poll`` (0.2 s by default) plus the time to close the socket.
   Connecting is bounded by ``connect_timeout`` seconds instead.
-- The reader stops reading (so TCP slows the server down) while about
-  16 KB of received chunks wait for the component after "outbox".
+- The reader stops reading (so TCP slows the server down) while
+  QUEUE_BYTES of received chunks wait for the component after "outbox".
 - Memory: the inbox bound, the send buffer and the received chunks in
-  flight (about 16 KB) bound what one client holds: about 26 KB on a
-  128 KB MicroPython heap.  Lower ``inbox_bytes``, ``send_buffer`` and
+  flight bound what one client holds: about 18 KB on a 128 KB MicroPython
+  heap.  Lower ``inbox_bytes``, ``send_buffer`` and
   ``recv_size`` on a board that is short of memory.
 - ``chargen`` is accepted and ignored, as in Kamaelia.
 """
@@ -105,8 +105,8 @@ class ThreadedTCPClient(threadedcomponent):
         self.server_hostname = server_hostname or host
         self.inbox_bytes = QUEUE_BYTES if inbox_bytes is None else inbox_bytes
         threadedcomponent.__init__(self, queuelengths=queuelengths)
-        # Received chunks waiting for the component after "outbox": ~16 KB.
-        self._out_limit = max(2, 16384 // recv_size)
+        # Received chunks waiting for the component after "outbox".
+        self._out_limit = max(2, QUEUE_BYTES // recv_size)
         self.host = host
         self.port = port
         self.initialsendmessage = initialsendmessage
@@ -121,7 +121,17 @@ class ThreadedTCPClient(threadedcomponent):
         self._reader_done = False       # under self._lock
         self._error = None              # first error; under self._lock
         self._reader_wake_pending = False   # under self._lock
-        # Statistics: each counter is written by one thread only.
+        # Every attribute the threads touch exists before they start: on
+        # MicroPython without a GIL, adding one grows the instance dict while
+        # another thread reads it, and that read can fail.
+        self._lingering = False
+        self._peer_closed = False
+        self._graceful = False
+        self._write_progress = 0
+        self._reader_wake = allocate_lock()
+        self._reader_exit = allocate_lock()
+        # Statistics: bytes_sent and connects are written by the writer only,
+        # bytes_received by the reader only, errors under self._lock.
         self.bytes_sent = 0
         self.bytes_received = 0
         self.connects = 0
