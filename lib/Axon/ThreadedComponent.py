@@ -146,11 +146,6 @@ class threadedcomponent(component):
     def _space_freed_locked(self):
         self._wake_thread_locked()
 
-    def _wake_thread(self):
-        self._lock.acquire()
-        self._wake_thread_locked()
-        self._lock.release()
-
     # -- the scheduler's side ---------------------------------------------------
 
     def _generator(self):

@@ -12,7 +12,6 @@ import time
 import traceback
 
 allocate_lock = _thread.allocate_lock
-get_ident = _thread.get_ident
 
 
 def const(value):

@@ -17,7 +17,6 @@ import time
 from micropython import const
 
 allocate_lock = _thread.allocate_lock
-get_ident = _thread.get_ident
 ticks_ms = time.ticks_ms
 ticks_diff = time.ticks_diff
 ticks_add = time.ticks_add
