@@ -29,6 +29,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import footprint  # noqa: E402
+from launch import local_command  # noqa: E402
 
 CLIENT = os.path.join(ROOT, "tools", "bench_client.py")
 SEND_SIZES = [(64, 50000), (1024, 20000), (16384, 4000), (65536, 2000)]
@@ -75,21 +76,8 @@ class Server:
         self.done.set()
 
 
-def runtime_cmd(runtime, heap=None):
-    if runtime == "cpython":
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            [os.path.join(ROOT, "lib"), os.path.join(ROOT, "ports", "cpython")]))
-        return [sys.executable], env
-    env = dict(os.environ, MICROPYPATH=os.pathsep.join(
-        [os.path.join(ROOT, "lib"), os.path.join(ROOT, "ports", "micropython"), ".frozen"]))
-    cmd = [shutil.which("micropython")]
-    if heap:
-        cmd += ["-X", "heapsize=%d" % heap]
-    return cmd, env
-
-
 def run_once(runtime, mode, server, size=0, count=0, heap=None, timeout=120):
-    cmd, env = runtime_cmd(runtime, heap)
+    cmd, env = local_command(runtime, heap)
     proc = subprocess.run(cmd + [CLIENT, mode, str(server.port), str(size), str(count)],
                           env=env, capture_output=True, text=True, timeout=timeout)
     match = re.search(r"RESULT (\d+) (\d+)", proc.stdout)
@@ -133,7 +121,7 @@ def recv_rate(runtime, mode, repeat, total=32 * 1024 * 1024):
 
 def idle_cpu(runtime, seconds=5.0):
     server = Server("sink")
-    cmd, env = runtime_cmd(runtime)
+    cmd, env = local_command(runtime)
     proc = subprocess.Popen(cmd + [CLIENT, "idle", str(server.port)], env=env,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:

@@ -42,20 +42,11 @@ sys.path.insert(0, HERE)
 from deploy import ROOT, Device, DeployError, deploy              # noqa: E402
 from onboard import make_file, join_wifi, start_seed, seed_result  # noqa: E402
 from sink import Sink                                             # noqa: E402
-from virtual_board import VirtualBoard, BoardError, micropython_command  # noqa: E402
+from virtual_board import VirtualBoard, BoardError  # noqa: E402
+from launch import local_command  # noqa: E402
 
 SEED = os.path.join(ROOT, "tools", "seed_example.py")
 BOARD_FILE = "seed-data.bin"
-
-
-def local_command(runtime):
-    if runtime == "cpython":
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            [os.path.join(ROOT, "lib"), os.path.join(ROOT, "ports", "cpython")]))
-        return [sys.executable], env
-    env = dict(os.environ, MICROPYPATH=os.pathsep.join(
-        [os.path.join(ROOT, "lib"), os.path.join(ROOT, "ports", "micropython"), ".frozen"]))
-    return micropython_command(), env
 
 
 def watch(proc, sink, size, deadline):
@@ -105,18 +96,20 @@ def run_local(args):
         print("streaming %d bytes at rate=%d on %s (local) to 127.0.0.1:%d"
               % (args.size, args.rate, args.local, sink.port), flush=True)
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
-        try:
-            out = watch(proc, sink, args.size, time.monotonic() + deadline(args))
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            sink.close()
+        out = watch_to_end(proc, sink, args)
         return report(sink, args.size, expected, proc.returncode, out.strip())
 
 
-def deadline(args):
-    return 3 * args.size / args.rate + 60
+def watch_to_end(proc, sink, args):
+    """Show progress until the run ends (or its deadline); always leaves
+    the process and the sink closed.  Returns what the process printed."""
+    try:
+        return watch(proc, sink, args.size, time.monotonic() + 3 * args.size / args.rate + 60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        sink.close()
 
 
 def run_on_board(args, port):
@@ -137,13 +130,7 @@ def run_on_board(args, port):
     print("streaming %d bytes at rate=%d from the board to %s:%d"
           % (args.size, args.rate, host, sink.port), flush=True)
     proc = start_seed(device, host, sink.port, BOARD_FILE, args.rate)
-    try:
-        out = watch(proc, sink, args.size, time.monotonic() + deadline(args))
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        sink.close()
+    out = watch_to_end(proc, sink, args)
     status, said = seed_result(out)
     return report(sink, args.size, expected, status, said)
 

@@ -97,10 +97,7 @@ class threadedcomponent(component):
                     return False        # nobody will ever drain the queue
                 if interruptible and self._control_has(shutdownMicroprocess):
                     return False
-                self._wait_for_space()
-
-    def _wait_for_space(self):
-        self.pause()
+                self.pause()
 
     def _control_has(self, kinds):
         """True if a message of one of ``kinds`` waits on "control"."""

@@ -149,19 +149,23 @@ class ThreadedTCPClient(threadedcomponent):
         """One connection, from connecting to closed.  Errors are recorded
         (``self._error``), not raised.  True if it ended because the
         component was told to stop, False if the connection ended."""
+        reader_wake = allocate_lock()
+        reader_wake.acquire()           # held = no wake pending
+        reader_exit = allocate_lock()
+        reader_exit.acquire()           # held until the reader has gone
+        # Swapped in under the lock: the scheduler's thread may be waking
+        # the previous session's reader right now.
         self._lock.acquire()
         self._stopping = False          # close now
         self._lingering = False         # closing gracefully: read until quiet
         self._reader_done = False
         self._peer_closed = False
         self._error = None
+        self._reader_wake = reader_wake
         self._reader_wake_pending = False
+        self._reader_exit = reader_exit
         self._lock.release()
         self._graceful = False
-        self._reader_wake = allocate_lock()
-        self._reader_wake.acquire()     # held = no wake pending
-        self._reader_exit = allocate_lock()
-        self._reader_exit.acquire()     # held until the reader has gone
         sock = None
         reading = False
         stopped = False
