@@ -49,6 +49,7 @@ whose DER form comes back, hex, as "ca" in the start answer):
 
 import hashlib
 import json
+import select
 import socket
 import struct
 import threading
@@ -334,6 +335,10 @@ class Server:
         rec = self.record
         piece = pattern(opts.get("piece", 16384), opts.get("seed", 0))
         reset_after = opts.get("reset_after")
+        # Sends in pieces with a timeout, looking for the client's FIN in
+        # between: a client that closed with a full window can leave a
+        # blocking sendall() waiting in TCP's zero-window probes for a minute.
+        conn.settimeout(0.2)
         while not self.stopped.is_set():
             if reset_after is not None and rec.sent >= reset_after:
                 self.reset(conn)
@@ -341,14 +346,32 @@ class Server:
             chunk = piece
             if reset_after is not None and reset_after - rec.sent < len(piece):
                 chunk = piece[:reset_after - rec.sent]
-            try:
-                conn.sendall(chunk)
-            except OSError as exc:
-                if not self.stopped.is_set():
-                    rec.closed_by_client = True
-                rec.error = repr(exc)
-                return
+            view = memoryview(chunk)
+            done = 0
+            while done < len(chunk):
+                try:
+                    if self.peer_closed(conn):
+                        rec.closed_by_client = True
+                        return
+                    done += conn.send(view[done:])
+                except socket.timeout:
+                    continue
+                except OSError as exc:
+                    if not self.stopped.is_set():
+                        rec.closed_by_client = True
+                    rec.error = repr(exc)
+                    return
             rec.sent += len(chunk)
+
+    @staticmethod
+    def peer_closed(conn):
+        """True once the client's FIN (end of its stream) has arrived."""
+        if not select.select([conn], [], [], 0)[0]:
+            return False
+        try:
+            return conn.recv(1, socket.MSG_PEEK) == b""
+        except (BlockingIOError, socket.timeout):
+            return False
 
     def restart(self, down_for):
         """Go away (listener and connections closed), come back on the same
