@@ -73,3 +73,31 @@ def test_every_module_imports_under_micropython():
                           cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert proc.returncode == 0 and "imported %d" % len(names) in proc.stdout, (
         proc.stdout + proc.stderr)
+
+
+# Issue 7: TLS, statistics and reconnection cost nothing for users of the
+# plain client.  Their modules load only when used, and the client's own
+# import stays under what it cost before they existed (8256 B, measured at
+# commit c981cbd^ with the probe below).
+FOOTPRINT_PROBE = """
+import gc, sys
+import Axon.Component, Axon.Scheduler, Axon.ThreadedComponent, Axon.Ipc, Axon.Box, Kamaelia.IPC
+gc.collect()
+before = gc.mem_alloc()
+from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
+gc.collect()
+print("import", gc.mem_alloc() - before)
+client = ThreadedTCPClient("127.0.0.1", 9)
+extras = [n for n in ("Kamaelia.Internet.TLS", "Kamaelia.Internet.Statistics",
+                      "Kamaelia.Internet.ReconnectingTCPClient") if n in sys.modules]
+print("extras", extras)
+"""
+
+
+def test_plain_client_does_not_load_or_pay_for_the_extras():
+    proc = subprocess.run([micropython_exe(), "-c", FOOTPRINT_PROBE], env=micropython_env(),
+                          cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = dict(line.split(" ", 1) for line in proc.stdout.splitlines())
+    assert lines["extras"] == "[]", proc.stdout
+    assert int(lines["import"]) < 8256, proc.stdout

@@ -23,20 +23,24 @@ import errno
 from axonport import allocate_lock, default_ssl_context, tls_recv, tls_send, tls_wait
 
 
-def context_for(ssl_arg):
-    """The SSLContext to use for ``ssl=``; raises at once if there is none."""
+def context_for(ssl_arg, server_hostname):
+    """(SSLContext, server_hostname) for ``ssl=``; raises at once if there
+    is no context."""
     if ssl_arg is True:
-        return default_ssl_context()
+        return default_ssl_context(), server_hostname
     if hasattr(ssl_arg, "wrap_socket"):
-        return ssl_arg
+        return ssl_arg, server_hostname
     raise TypeError("ssl must be True or an ssl.SSLContext, not %s" % type(ssl_arg).__name__)
 
 
-def wrap(sock, context, server_hostname):
-    """Handshake over the connected ``sock``; returns a TLSConnection."""
+def wrap(sock, settings):
+    """Handshake over the connected ``sock``; returns a TLSConnection.  On
+    failure ``sock`` is closed."""
+    context, server_hostname = settings
     try:
         tls = context.wrap_socket(sock, server_hostname=server_hostname)
     except Exception as exc:
+        sock.close()
         raise OSError("TLS handshake with %r failed: %s" % (server_hostname, _describe(exc)))
     tls.setblocking(False)
     return TLSConnection(sock, tls)

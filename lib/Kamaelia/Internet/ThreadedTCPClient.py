@@ -76,12 +76,12 @@ class _Abandoned(Exception):
 
 
 class ThreadedTCPClient(threadedcomponent):
+    _tls = None     # (context, server_hostname) when ssl= is given; see TLS.py
     Inboxes = {"inbox": "Data to send to the server (bytes, bytearray, memoryview, str)",
                "control": "producerFinished: flush then close; shutdownMicroprocess: close now"}
     Outboxes = {"outbox": "Data received from the server (bytes)",
                 "signal": "Exceptions, then one socketShutdown",
-                "stats": "connectionStatistics, one per statisticsRequest on control "
-                         "(see Kamaelia.Internet.Statistics)"}
+                "stats": "connectionStatistics, one per statisticsRequest"}
 
     def __init__(self, host, port, chargen=0, initialsendmessage=None,
                  connect_timeout=10, recv_size=2048, stop_poll=0.2, queuelengths=256,
@@ -98,11 +98,9 @@ class ThreadedTCPClient(threadedcomponent):
             send_buffer = max(1024, min(16384, QUEUE_BYTES // 8))
         if send_buffer < 2:
             raise ValueError("send_buffer must be at least 2, not %r" % (send_buffer,))
-        self._tls = None
         if ssl is not None and ssl is not False:
             from Kamaelia.Internet.TLS import context_for
-            self._tls = context_for(ssl)
-        self.server_hostname = server_hostname or host
+            self._tls = context_for(ssl, server_hostname or host)
         self.inbox_bytes = QUEUE_BYTES if inbox_bytes is None else inbox_bytes
         threadedcomponent.__init__(self, queuelengths=queuelengths)
         # Received chunks waiting for the component after "outbox".
@@ -113,9 +111,6 @@ class ThreadedTCPClient(threadedcomponent):
         self.connect_timeout = connect_timeout
         self.recv_size = recv_size
         self.stop_poll = stop_poll
-        # A graceful close reads on for at most this long (a server that
-        # keeps sending after our end of the stream).
-        self._linger_ms = max(400, int(stop_poll * 2000))
         self._batch = bytearray(send_buffer)
         self._stopping = False          # under self._lock
         self._reader_done = False       # under self._lock
@@ -224,14 +219,10 @@ class ThreadedTCPClient(threadedcomponent):
                 error = exc
                 continue
             self.connects += 1
-            if self._tls is None:
-                return sock
-            from Kamaelia.Internet.TLS import wrap
-            try:
-                return wrap(sock, self._tls, self.server_hostname)
-            except Exception:
-                sock.close()
-                raise
+            if self._tls is not None:
+                from Kamaelia.Internet.TLS import wrap
+                sock = wrap(sock, self._tls)
+            return sock
         raise error
 
     def _serve(self, sock):
@@ -365,6 +356,9 @@ class ThreadedTCPClient(threadedcomponent):
     def _read_loop(self, sock):
         lock = self._lock
         linger_since = None
+        # A graceful close reads on for at most this long (a server that
+        # keeps sending after our end of the stream).
+        linger_ms = max(400, int(self.stop_poll * 2000))
         try:
             while True:
                 lock.acquire()
@@ -376,7 +370,7 @@ class ThreadedTCPClient(threadedcomponent):
                 if lingering:
                     if linger_since is None:
                         linger_since = ticks_ms()
-                    elif ticks_diff(ticks_ms(), linger_since) > self._linger_ms:
+                    elif ticks_diff(ticks_ms(), linger_since) > linger_ms:
                         break           # a server that never stops talking
                 try:
                     data = sock.recv(self.recv_size)
