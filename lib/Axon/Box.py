@@ -17,7 +17,9 @@ takes from it while the scheduler's thread puts into it, so every access
 holds the owner's lock.  It may also bound the bytes it holds
 (``maxbytes``, counting ``bytes``/``bytearray``/``memoryview``/``str``
 lengths): a message that would go over is refused unless the box is empty,
-so one large message still gets through.
+so one large message still gets through.  ``put`` runs on the scheduler's
+thread; while a component's step runs, the waiting thread is woken when
+that step ends (one wake for a burst, not one per message).
 """
 
 from Axon.AxonExceptions import noSpaceInBox
@@ -152,7 +154,14 @@ class LockedBox(Box):
             owner = self.owner
             if not owner._thread_wake_pending:
                 owner._thread_wake_pending = True
-                owner._thread_wake.release()
+                scheduler = owner._scheduler
+                if scheduler is not None and scheduler._stepping:
+                    # Woken once the sending component yields: a thread that
+                    # takes faster than the scheduler's side sends would
+                    # otherwise be woken for every single message.
+                    scheduler._wake_after_step.append(owner)
+                else:
+                    owner._thread_wake.release()
         finally:
             lock.release()
 

@@ -17,6 +17,9 @@ and ``scheduler.run`` is replaced by a fresh scheduler so the next
 Thread safety: only the scheduler's own thread touches the run queue;
 other threads hand components to wake through ``wake_from_thread``, which
 appends under a lock and releases the lock the idle scheduler blocks on.
+Threads woken by deliveries during a component's step are released when
+the step ends, so a thread that takes faster than a component sends is not
+woken once per message.
 """
 
 from axonport import allocate_lock
@@ -36,6 +39,8 @@ class scheduler(object):
         self._threads = 0        # threads still running; under _lock
         self._signal = allocate_lock()
         self._signal.acquire()   # held = no wake pending
+        self._stepping = False   # a component's step is running (scheduler thread)
+        self._wake_after_step = []   # threaded components to wake after this step
 
     # -- called on the scheduler's thread ------------------------------------
 
@@ -76,11 +81,14 @@ class scheduler(object):
                     comp._queued = False
                     if not comp._alive:
                         continue
+                    self._stepping = True
                     try:
                         result = next(comp._gen)
                     except StopIteration:
+                        self._end_step()
                         self._finished(comp)
                         continue
+                    self._end_step()
                     if result is not None and isinstance(result, newComponent):
                         for child in result.components():
                             child.activate()
@@ -106,6 +114,15 @@ class scheduler(object):
             if sleep:
                 self._signal.acquire()
 
+    def _end_step(self):
+        self._stepping = False
+        if self._wake_after_step:
+            for comp in self._wake_after_step:
+                comp._lock.acquire()
+                comp._thread_wake.release()
+                comp._lock.release()
+            self._wake_after_step = []
+
     def _finished(self, comp):
         comp._alive = False
         comp._done = True
@@ -117,6 +134,7 @@ class scheduler(object):
             self.wake(parent)
 
     def _abort(self):
+        self._end_step()
         live = self._live
         self._live = []
         self._next = []

@@ -6,6 +6,7 @@ from Axon.Scheduler import scheduler
 from Axon.AxonExceptions import noSpaceInBox
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.Chassis.Pipeline import Pipeline
+from Kamaelia.Chassis.Graphline import Graphline
 from axonport import ticks_ms, ticks_diff
 from testkit import Source, Collector
 
@@ -125,3 +126,51 @@ def test_receiving_thread_wakes_a_producer_waiting_on_a_full_inbox():
     scheduler.run.runThreads()
     assert r.got == list(range(20))
     assert src.full >= 1
+
+
+class OneStepBurst(component):
+    """Once told (on "inbox") that the receiver waits, sends ``count``
+    numbers and then producerFinished, all in one step."""
+
+    def __init__(self, count):
+        component.__init__(self)
+        self.count = count
+
+    def main(self):
+        while not self.dataReady("inbox"):
+            self.pause()
+            yield 1
+        for i in range(self.count):
+            self.send(i)
+        self.send(producerFinished(), "signal")
+        yield 1
+
+
+class WakeCounter(threadedcomponent):
+    def __init__(self):
+        threadedcomponent.__init__(self, queuelengths=128)
+        self.got = []
+        self.wakes = 0
+
+    def main(self):
+        box = self.inboxes["inbox"]
+        self.send("waiting")
+        while True:
+            self.pause()
+            self.wakes += 1
+            self.got.extend(box.take_all())
+            if self.dataReady("control"):
+                self.got.extend(box.take_all())
+                return
+
+
+def test_a_burst_sent_in_one_step_wakes_the_thread_once():
+    # The thread is woken when the sending component yields, not for every
+    # message: it would otherwise run in lock-step with the sender.
+    counter = WakeCounter()
+    Graphline(B=OneStepBurst(100), W=counter,
+              linkages={("B", "outbox"): ("W", "inbox"), ("B", "signal"): ("W", "control"),
+                        ("W", "outbox"): ("B", "inbox")}).activate()
+    scheduler.run.runThreads()
+    assert counter.got == list(range(100)), counter.got
+    assert counter.wakes == 1, counter.wakes
