@@ -67,7 +67,8 @@ def test_reconnects_after_the_server_drops_the_connection():
 
 def test_server_down_for_a_while_then_back():
     server = TestServer("sink", keep=True)
-    client = ReconnectingTCPClient("127.0.0.1", server.port, initial_delay=0.1, max_delay=0.4)
+    client = ReconnectingTCPClient("127.0.0.1", server.port, initial_delay=0.1, max_delay=0.4,
+                                   statistics=True)
     k = Collector()
     script = Script([
         (lambda: None, b"first|", "outbox"),
@@ -90,6 +91,10 @@ def test_server_down_for_a_while_then_back():
     assert names.count("OSError") + names.count("ConnectionRefusedError") >= 1, names
     assert server.kept() == b"first|second|third", server.kept()
     assert 700 <= took <= 8000, took
+    stats = client.statistics()
+    errors = len([s for s in k.signals if isinstance(s, Exception)])
+    assert (stats.bytes_sent, stats.bytes_received, stats.connects, stats.errors) == (
+        18, 0, 2, errors), (stats, names)
 
 
 def test_stop_during_backoff_is_prompt():

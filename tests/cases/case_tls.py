@@ -2,6 +2,7 @@
 
 from axonport import ticks_diff
 from Axon.Scheduler import scheduler
+from Axon.ThreadedComponent import threadedcomponent
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.IPC import socketShutdown
 from Kamaelia.Internet.Statistics import statisticsRequest, connectionStatistics
@@ -29,13 +30,16 @@ def test_tls_echo_is_exact_and_verified():
     msgs = [pattern(1000, seed=i) for i in range(60)] + [b"x" * 20000]
     expect = b"".join(msgs)
     client = ThreadedTCPClient("127.0.0.1", server.port, ssl=tls_context(server.ca),
-                               server_hostname="localhost")
+                               server_hostname="localhost", statistics=True)
     k = echo_through(client, msgs, len(expect))
     got = k.received()
     assert got == expect, (len(got), len(expect), k.signals,
                            [i for i in range(min(len(got), len(expect))) if got[i] != expect[i]][:3])
     assert len(k.signals) == 1 and isinstance(k.signals[0], socketShutdown), k.signals
     assert server.result()["bytes"] == len(expect)
+    stats = client.statistics()      # counts what the application sent, not TLS records
+    assert (stats.bytes_sent, stats.bytes_received, stats.connects, stats.errors) == (
+        len(expect), len(expect), 1, 0), stats
 
 
 def test_tls_untrusted_certificate_is_an_error():
@@ -95,7 +99,7 @@ def test_tls_shutdown_is_prompt_against_a_silent_server():
 def test_statistics_count_bytes_connects_and_errors():
     server = TestServer("echo")
     msgs = [pattern(500, seed=i) for i in range(20)]
-    client = ThreadedTCPClient("127.0.0.1", server.port)
+    client = ThreadedTCPClient("127.0.0.1", server.port, statistics=True)
     k = echo_through(client, msgs, 10000)
     assert k.received() == b"".join(msgs)
     stats = client.statistics()
@@ -103,7 +107,7 @@ def test_statistics_count_bytes_connects_and_errors():
     assert (stats.bytes_sent, stats.bytes_received, stats.connects, stats.errors) == (
         10000, 10000, 1, 0), stats
     refused = TestServer("refused")
-    bad = ThreadedTCPClient("127.0.0.1", refused.port)
+    bad = ThreadedTCPClient("127.0.0.1", refused.port, statistics=True)
     error_then_shutdown(bad)
     stats = bad.statistics()
     assert (stats.bytes_sent, stats.connects, stats.errors) == (0, 0, 1), stats
@@ -126,7 +130,7 @@ class StatsWatcher(Collector):
 
 def test_statistics_on_request():
     server = TestServer("sink")
-    client = ThreadedTCPClient("127.0.0.1", server.port)
+    client = ThreadedTCPClient("127.0.0.1", server.port, statistics=True)
     watcher = StatsWatcher()
     Graphline(SRC=Source([b"a" * 300]),
               ASK=Trigger(lambda: server.wait_bytes(300), statisticsRequest()),
@@ -141,3 +145,40 @@ def test_statistics_on_request():
     assert isinstance(stats, connectionStatistics), stats
     assert (stats.bytes_sent, stats.connects, stats.errors) == (300, 1, 0), stats
     assert isinstance(watcher.signals[0], socketShutdown)
+
+
+class AskThenFinish(threadedcomponent):
+    """Once the server has 3 bytes: statisticsRequest, then producerFinished."""
+
+    def __init__(self, server):
+        threadedcomponent.__init__(self)
+        self.server = server
+
+    def main(self):
+        self.server.wait_bytes(3)
+        self.send_wait(statisticsRequest(), interruptible=False)
+        self.send_wait(producerFinished(), interruptible=False)
+
+
+def test_a_plain_client_has_no_statistics_and_ignores_requests():
+    server = TestServer("echo")
+    client = ThreadedTCPClient("127.0.0.1", server.port)
+    assert "stats" not in client.outboxes and not hasattr(client, "statistics")
+    k = Collector()
+    Graphline(SRC=Source([b"abc"]), ASK=AskThenFinish(server), CLIENT=client, OUT=k,
+              linkages={("SRC", "outbox"): ("CLIENT", "inbox"),
+                        ("ASK", "outbox"): ("CLIENT", "control"),
+                        ("CLIENT", "outbox"): ("OUT", "inbox"),
+                        ("CLIENT", "signal"): ("OUT", "control")}).activate()
+    scheduler.run.runThreads()
+    assert k.received() == b"abc"
+    assert len(k.signals) == 1 and isinstance(k.signals[0], socketShutdown), k.signals
+
+
+def test_an_unknown_keyword_is_named():
+    try:
+        ThreadedTCPClient("127.0.0.1", 9, statistcs=True)
+    except TypeError as exc:
+        assert "statistcs" in str(exc), exc
+    else:
+        raise AssertionError("no TypeError")

@@ -97,7 +97,7 @@ def stop_and_count(silent_port, sink_port):
     out["finished_threads"] = settle(count_threads, threads0, STOP_BOUND_MS)
     # shutdownMicroprocess while a large transfer is under way.
     src = Repeat(pattern(4096), 2500)
-    tap = _Tap(500000)
+    tap = _Tap(3000000)     # more than any inbox bound, so some must have gone out
     k = Collector()
     Graphline(SRC=src, TAP=tap, CLIENT=ThreadedTCPClient("127.0.0.1", sink_port), OUT=k,
               linkages={("SRC", "outbox"): ("TAP", "inbox"),

@@ -75,13 +75,14 @@ class ReconnectingTCPClient(ThreadedTCPClient):
         self._backlog_size = 0
         self._finishing = False     # producerFinished seen: flush, then stop
         self._fatal = None          # a message of the wrong type: stop
+        self._came_up = False       # this session's connection came up
 
     def main(self):
         delay = self.initial_delay
         while True:
-            before = self.connects
+            self._came_up = False
             stopped = self._session()
-            if self.connects != before:
+            if self._came_up:
                 delay = self.initial_delay
             if self._error is not None:
                 self.send_wait(self._error, "signal", interruptible=False)
@@ -90,7 +91,7 @@ class ReconnectingTCPClient(ThreadedTCPClient):
                 break
             if stopped:
                 break
-            if self.connects != before:
+            if self._came_up:
                 self.send_wait(disconnected(self.host, self.port), "signal", interruptible=False)
             if self._finishing:
                 self._drop(len(self._backlog), self._backlog_size)
@@ -101,6 +102,7 @@ class ReconnectingTCPClient(ThreadedTCPClient):
         self.send_wait(socketShutdown(self), "signal", interruptible=False)
 
     def _connected(self):
+        self._came_up = True
         self.send_wait(connected(self.host, self.port), "signal", interruptible=False)
 
     def _wait(self, seconds):
@@ -126,8 +128,8 @@ class ReconnectingTCPClient(ThreadedTCPClient):
                 return True
             if isinstance(msg, producerFinished):
                 self._finishing = True
-            elif getattr(msg, "statistics_request", False):
-                self.send_wait(self.statistics(), "stats")
+            elif hasattr(msg, "answer"):
+                msg.answer(self)        # e.g. statisticsRequest
         return False
 
     def _absorb(self):

@@ -23,20 +23,22 @@ import errno
 from axonport import allocate_lock, default_ssl_context, tls_recv, tls_send, tls_wait
 
 
-def context_for(ssl_arg, server_hostname):
-    """(SSLContext, server_hostname) for ``ssl=``; raises at once if there
-    is no context."""
+def layer(ssl_arg, server_hostname):
+    """The client's socket layer for ``ssl=``: a function that makes a TLS
+    connection of a connected socket.  Raises at once if there is no context."""
     if ssl_arg is True:
-        return default_ssl_context(), server_hostname
-    if hasattr(ssl_arg, "wrap_socket"):
-        return ssl_arg, server_hostname
-    raise TypeError("ssl must be True or an ssl.SSLContext, not %s" % type(ssl_arg).__name__)
+        context = default_ssl_context()
+    elif hasattr(ssl_arg, "wrap_socket"):
+        context = ssl_arg
+    else:
+        raise TypeError("ssl must be True or an ssl.SSLContext, not %s"
+                        % type(ssl_arg).__name__)
+    return lambda sock: wrap(sock, context, server_hostname)
 
 
-def wrap(sock, settings):
+def wrap(sock, context, server_hostname):
     """Handshake over the connected ``sock``; returns a TLSConnection.  On
     failure ``sock`` is closed."""
-    context, server_hostname = settings
     try:
         tls = context.wrap_socket(sock, server_hostname=server_hostname)
     except Exception as exc:

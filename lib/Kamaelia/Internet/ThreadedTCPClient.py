@@ -3,7 +3,7 @@
 ThreadedTCPClient(host, port, chargen=0, initialsendmessage=None,
                   connect_timeout=10, recv_size=2048, stop_poll=0.2,
                   queuelengths=256, inbox_bytes=None, send_buffer=None,
-                  ssl=None, server_hostname=None)
+                  ssl=None, server_hostname=None, statistics=False)
 
 Boxes:
 - "inbox": data for the server, sent in order and in full.  ``bytes``,
@@ -12,7 +12,7 @@ Boxes:
   then shuts down as for any error (what came before it is still sent).
   The inbox holds at most ``queuelengths`` messages and ``inbox_bytes``
   bytes (default: the port's QUEUE_BYTES, a sixteenth of the heap on
-  MicroPython -- 8 KB on a 128 KB heap -- and 256 KB on CPython; one
+  MicroPython -- 8 KB on a 128 KB heap -- and 1 MB on CPython; one
   larger message is still taken when the inbox is empty): a
   producer sending into a full inbox gets ``noSpaceInBox`` and is woken
   once there is room.  Small messages waiting at once are copied into one
@@ -22,6 +22,8 @@ Boxes:
 - "control": ``producerFinished`` (and ``socketShutdown``): everything that
   reached "inbox" before it goes to the server, then the socket closes.
   ``shutdownMicroprocess``: the socket closes now, unsent data is dropped.
+  A message with an ``answer(client)`` method (``statisticsRequest``) is
+  answered by the client's thread.
 - "outbox": data received from the server, as ``bytes`` of at most
   ``recv_size`` bytes, in order.
 - "signal": exception objects and exactly one ``socketShutdown`` as the
@@ -47,6 +49,11 @@ Edges:
   heap.  Lower ``inbox_bytes``, ``send_buffer`` and
   ``recv_size`` on a board that is short of memory.
 - ``chargen`` is accepted and ignored, as in Kamaelia.
+
+Extras, loaded only when asked for (a plain client does not import them;
+see Kamaelia.Internet.Extras): ``ssl=`` / ``server_hostname=`` (TLS.py) and
+``statistics=True`` (Statistics.py: counters, ``statistics()`` and a
+"stats" outbox).
 """
 
 import socket
@@ -76,16 +83,15 @@ class _Abandoned(Exception):
 
 
 class ThreadedTCPClient(threadedcomponent):
-    _tls = None     # (context, server_hostname) when ssl= is given; see TLS.py
-    Inboxes = {"inbox": "Data to send to the server (bytes, bytearray, memoryview, str)",
-               "control": "producerFinished: flush then close; shutdownMicroprocess: close now"}
-    Outboxes = {"outbox": "Data received from the server (bytes)",
-                "signal": "Exceptions, then one socketShutdown",
-                "stats": "connectionStatistics, one per statisticsRequest"}
+    _layer = None   # wraps each connected socket: ssl=, statistics= (see Extras.py)
+    # The module docstring says what each box carries; these stay short
+    # because every string here costs heap on a board.
+    Inboxes = {"inbox": "data to send", "control": "producerFinished, shutdownMicroprocess"}
+    Outboxes = {"outbox": "data received", "signal": "exceptions, then socketShutdown"}
 
     def __init__(self, host, port, chargen=0, initialsendmessage=None,
                  connect_timeout=10, recv_size=2048, stop_poll=0.2, queuelengths=256,
-                 inbox_bytes=None, send_buffer=None, ssl=None, server_hostname=None):
+                 inbox_bytes=None, send_buffer=None, **extras):
         if not isinstance(host, str) or not host:
             raise ValueError("host must be a non-empty string, not %r" % (host,))
         if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
@@ -98,9 +104,6 @@ class ThreadedTCPClient(threadedcomponent):
             send_buffer = max(1024, min(16384, QUEUE_BYTES // 8))
         if send_buffer < 2:
             raise ValueError("send_buffer must be at least 2, not %r" % (send_buffer,))
-        if ssl is not None and ssl is not False:
-            from Kamaelia.Internet.TLS import context_for
-            self._tls = context_for(ssl, server_hostname or host)
         self.inbox_bytes = QUEUE_BYTES if inbox_bytes is None else inbox_bytes
         threadedcomponent.__init__(self, queuelengths=queuelengths)
         # Received chunks waiting for the component after "outbox".
@@ -125,12 +128,9 @@ class ThreadedTCPClient(threadedcomponent):
         self._write_progress = 0
         self._reader_wake = allocate_lock()
         self._reader_exit = allocate_lock()
-        # Statistics: bytes_sent and connects are written by the writer only,
-        # bytes_received by the reader only, errors under self._lock.
-        self.bytes_sent = 0
-        self.bytes_received = 0
-        self.connects = 0
-        self.errors = 0
+        if extras:                      # ssl=, server_hostname=, statistics=
+            from Kamaelia.Internet.Extras import setup
+            setup(self, **extras)
 
     # -- the writer: this component's thread --------------------------------------
 
@@ -218,11 +218,7 @@ class ThreadedTCPClient(threadedcomponent):
                 sock.close()
                 error = exc
                 continue
-            self.connects += 1
-            if self._tls is not None:
-                from Kamaelia.Internet.TLS import wrap
-                sock = wrap(sock, self._tls)
-            return sock
+            return sock if self._layer is None else self._layer(sock)
         raise error
 
     def _serve(self, sock):
@@ -239,8 +235,8 @@ class ThreadedTCPClient(threadedcomponent):
                     return True
                 if isinstance(msg, shutdownMicroprocess):
                     return True
-                if getattr(msg, "statistics_request", False):
-                    self.send_wait(self.statistics(), "stats")
+                if hasattr(msg, "answer"):
+                    msg.answer(self)        # e.g. statisticsRequest
                 continue
             messages = inbox.take_all()
             if messages:
@@ -311,18 +307,23 @@ class ThreadedTCPClient(threadedcomponent):
     def _write(self, sock, data):
         """Send all of ``data``; if that fails, ``_write_progress`` says how
         many bytes the socket had taken."""
-        view = memoryview(data)
+        rest = data             # a memoryview only after a partial send
         sent = 0
-        size = len(view)
+        size = len(data)
+        control = self.inboxes["control"]
         while sent < size:
+            # A slow server can take a whole queue of complete sends, each
+            # waiting for room: "stop now" must not wait for all of them.
+            # The peek at the length needs no lock (one word); the look for
+            # shutdownMicroprocess does, and runs only when something waits.
+            if len(control.items) > control.head and self._control_has(shutdownMicroprocess):
+                self._write_progress = sent
+                raise _Abandoned()
             try:
-                count = sock.send(view[sent:])
+                count = sock.send(rest)
                 sent += count
-                self.bytes_sent += count
-                if sent < size and self._control_has(shutdownMicroprocess):
-                    # A slow server: do not make "stop now" wait for it.
-                    self._write_progress = sent
-                    raise _Abandoned()
+                if sent < size:
+                    rest = memoryview(data)[sent:]
             except OSError as exc:
                 if not is_timeout(exc):
                     self._write_progress = sent
@@ -342,14 +343,7 @@ class ThreadedTCPClient(threadedcomponent):
         self._lock.acquire()
         if self._error is None:
             self._error = exc
-            self.errors += 1
         self._lock.release()
-
-    def statistics(self):
-        """A snapshot: bytes_sent, bytes_received, connects, errors."""
-        from Kamaelia.Internet.Statistics import connectionStatistics
-        return connectionStatistics(self.bytes_sent, self.bytes_received,
-                                    self.connects, self.errors)
 
     # -- the reader thread ---------------------------------------------------------
 
@@ -388,7 +382,6 @@ class ThreadedTCPClient(threadedcomponent):
                     self._peer_closed = True
                     lock.release()
                     break
-                self.bytes_received += len(data)
                 while True:
                     try:
                         self.send(data, "outbox")

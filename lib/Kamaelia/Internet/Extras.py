@@ -1,0 +1,32 @@
+"""The optional features of ThreadedTCPClient, set up only when asked for.
+
+``ThreadedTCPClient(host, port, ..., ssl=None, server_hostname=None,
+statistics=False)``: the client takes these as ``**extras`` and hands them
+here, so a client made without them never imports this module, TLS.py or
+Statistics.py and carries none of their code (what issue 7 asks of the
+MicroPython footprint).
+
+- ``ssl``: ``True`` or an ``ssl.SSLContext`` (see TLS.py); ``None`` or
+  ``False``: plain TCP.
+- ``server_hostname``: the name the certificate must carry (default: host).
+- ``statistics``: ``True`` to count bytes, connects and errors (see
+  Statistics.py).
+- Any other keyword is a ``TypeError`` that names it.
+"""
+
+_NAMES = ("ssl", "server_hostname", "statistics")
+
+
+def setup(client, **extras):
+    """Called from the client's ``__init__`` (before its threads exist)."""
+    for name in extras:
+        if name not in _NAMES:
+            raise TypeError("%s() got an unexpected keyword argument %r (it takes %s)"
+                            % (type(client).__name__, name, ", ".join(_NAMES)))
+    ssl = extras.get("ssl")
+    if ssl is not None and ssl is not False:
+        from Kamaelia.Internet.TLS import layer
+        client._layer = layer(ssl, extras.get("server_hostname") or client.host)
+    if extras.get("statistics"):
+        from Kamaelia.Internet.Statistics import count
+        count(client)

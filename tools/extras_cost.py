@@ -1,0 +1,103 @@
+"""What the optional features (TLS, statistics, reconnection) cost a client
+that does not use them, on the MicroPython unix port (issue 7).
+
+    .venv/bin/python tools/extras_cost.py
+
+Measures importing ThreadedTCPClient and making one, twice, side by side:
+as it is, and with the hooks the extras need cut out of the module (the
+``**extras`` argument, the socket layer, ``answer()`` on control).  Both
+copies of the library live in temporary directories of the same path
+length, and the heap is settled the same way (a stack scrub, then
+``gc.collect()``), because MicroPython's conservative GC and qstr pools
+otherwise move the figures by more than the difference being measured.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CLIENT = os.path.join("lib", "Kamaelia", "Internet", "ThreadedTCPClient.py")
+
+# (text in ThreadedTCPClient.py, what it becomes without the extras)
+HOOKS = [
+    (", **extras):", "):"),
+    ("        if extras:                      # ssl=, server_hostname=, statistics=\n"
+     "            from Kamaelia.Internet.Extras import setup\n"
+     "            setup(self, **extras)\n", ""),
+    ("            return sock if self._layer is None else self._layer(sock)",
+     "            return sock"),
+    ('                if hasattr(msg, "answer"):\n'
+     "                    msg.answer(self)        # e.g. statisticsRequest\n", ""),
+    ("    _layer = None   # wraps each connected socket: ssl=, statistics= (see Extras.py)\n",
+     ""),
+]
+
+PROBE = """
+import gc, sys
+import Axon.Component, Axon.Scheduler, Axon.ThreadedComponent, Axon.Ipc, Axon.Box, Kamaelia.IPC
+def scrub(n):
+    a = b = c = d = e = f = g = h = 0
+    return scrub(n - 1) if n else 0
+def settle():
+    scrub(60)
+    gc.collect()
+    return gc.mem_alloc()
+before = settle()
+from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
+imported = settle()
+client = ThreadedTCPClient("127.0.0.1", 9, send_buffer=16)
+made = settle()
+loaded = [n for n in sys.modules if n.startswith("Kamaelia.Internet.") and
+          n != "Kamaelia.Internet.ThreadedTCPClient"]
+print(imported - before, made - imported, ",".join(loaded) or "-")
+"""
+
+
+def without_hooks(source):
+    for text, replacement in HOOKS:
+        if source.count(text) != 1:
+            raise SystemExit("extras_cost.py: the hook %r is not in %s once; update HOOKS"
+                             % (text.strip()[:40], CLIENT))
+        source = source.replace(text, replacement)
+    return source
+
+
+def measure(cut):
+    """(import bytes, instance bytes, extra modules loaded) for one copy."""
+    tmp = tempfile.mkdtemp(prefix="extras-")
+    try:
+        for part in ("lib", "ports"):
+            shutil.copytree(os.path.join(ROOT, part), os.path.join(tmp, part))
+        if cut:
+            path = os.path.join(tmp, CLIENT)
+            with open(path) as f:
+                source = without_hooks(f.read())
+            with open(path, "w") as f:
+                f.write(source)
+        env = dict(os.environ, MICROPYPATH=os.pathsep.join(
+            [os.path.join(tmp, "lib"), os.path.join(tmp, "ports", "micropython")]))
+        out = subprocess.run([shutil.which("micropython"), "-c", PROBE], env=env,
+                             capture_output=True, text=True, timeout=30)
+        if out.returncode:
+            raise RuntimeError(out.stdout + out.stderr)
+        imported, made, loaded = out.stdout.split()
+        return int(imported), int(made), loaded
+    finally:
+        shutil.rmtree(tmp)
+
+
+def main():
+    with_hooks = measure(False)
+    cut = measure(True)
+    print("ThreadedTCPClient on MicroPython    import   instance   extra modules loaded")
+    print("as it is                           %7d B  %7d B   %s" % with_hooks)
+    print("extras' hooks cut out              %7d B  %7d B   %s" % cut)
+    print("what the unused extras cost        %7d B  %7d B"
+          % (with_hooks[0] - cut[0], with_hooks[1] - cut[1]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
