@@ -61,6 +61,12 @@ class threadedcomponent(component):
     # -- used from the component's own thread ------------------------------------
 
     def send(self, message, boxname="outbox"):
+        self._queue_out(message, boxname, True)
+
+    def _queue_out(self, message, boxname, wake):
+        """send(); with ``wake`` False the scheduler's side is not woken for
+        this message (a later send will, or the queue reaching half its
+        limit): a thread that knows more is coming at once batches them."""
         try:
             box = self.outboxes[boxname]
         except KeyError:
@@ -76,6 +82,9 @@ class threadedcomponent(component):
         out.append(box)
         out.append(message)
         self._out_count += 1
+        if not wake and self._out_count * 2 < self._out_limit:
+            lock.release()
+            return
         wake = not self._drain_pending
         self._drain_pending = True
         lock.release()

@@ -138,3 +138,17 @@ def write_stdout(data):
 def read_line():
     """One line from stdin as str, '' at end of input."""
     return sys.stdin.readline()
+
+
+def read_poller(sock):
+    """A function that tells, without blocking, whether ``sock`` has
+    something to read (data or the end of the stream); None where that
+    cannot be told (a TLS connection or another wrapper: what a TLS session
+    has already decrypted does not show on its socket)."""
+    import select
+    try:
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+    except Exception:
+        return None
+    return lambda: bool(poller.poll(0))

@@ -94,6 +94,22 @@ def test_receive_path_exact_bytes_then_shutdown():
     assert server.result()["closed_by_client"]
 
 
+def test_full_chunks_then_silence_arrive_without_waiting():
+    # After a full recv_size chunk the reader may hold it back while more
+    # is readable at once; when nothing more comes it must not wait.
+    server = TestServer("send", size=3 * 2048, seed=5, then="silent")
+    k = Collector(stop_after=3 * 2048)
+    client = ThreadedTCPClient("127.0.0.1", server.port, recv_size=2048)
+    Graphline(C=client, K=k, linkages={("C", "outbox"): ("K", "inbox"),
+                                       ("K", "outbox"): ("C", "control"),
+                                       ("C", "signal"): ("K", "control")}).activate()
+    start = ticks_ms()
+    scheduler.run.runThreads()
+    assert k.received() == pattern(3 * 2048, seed=5)
+    assert_shutdown_only(k)
+    assert ticks_diff(ticks_ms(), start) < 2000
+
+
 def test_initialsendmessage_goes_first():
     server = TestServer("sink")
     client = ThreadedTCPClient("127.0.0.1", server.port, initialsendmessage=b"HELLO ")

@@ -58,7 +58,7 @@ see Kamaelia.Internet.Extras): ``ssl=`` / ``server_hostname=`` (TLS.py) and
 
 import socket
 from axonport import (allocate_lock, start_thread, is_timeout, wake_blocked_recv, half_close,
-                      ticks_ms, ticks_diff, QUEUE_BYTES)
+                      read_poller, ticks_ms, ticks_diff, QUEUE_BYTES)
 from Axon.ThreadedComponent import threadedcomponent
 from Axon.AxonExceptions import noSpaceInBox
 from Axon.Box import LockedBox
@@ -353,6 +353,11 @@ class ThreadedTCPClient(threadedcomponent):
         # A graceful close reads on for at most this long (a server that
         # keeps sending after our end of the stream).
         linger_ms = max(400, int(self.stop_poll * 2000))
+        # After a full chunk, more may be waiting in the socket: the chunk is
+        # then queued without waking the scheduler's side, which would
+        # otherwise run once per chunk, in lock-step with this thread.
+        more_now = read_poller(sock)
+        size = self.recv_size
         try:
             while True:
                 lock.acquire()
@@ -367,7 +372,7 @@ class ThreadedTCPClient(threadedcomponent):
                     elif ticks_diff(ticks_ms(), linger_since) > linger_ms:
                         break           # a server that never stops talking
                 try:
-                    data = sock.recv(self.recv_size)
+                    data = sock.recv(size)
                 except OSError as exc:
                     if not is_timeout(exc):
                         raise
@@ -382,9 +387,10 @@ class ThreadedTCPClient(threadedcomponent):
                     self._peer_closed = True
                     lock.release()
                     break
+                wake = more_now is None or len(data) < size or not more_now()
                 while True:
                     try:
-                        self.send(data, "outbox")
+                        self._queue_out(data, "outbox", wake)
                         break
                     except noSpaceInBox:
                         self._reader_wake.acquire()
