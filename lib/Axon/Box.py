@@ -138,6 +138,7 @@ class LockedBox(Box):
 
     def put(self, message):
         lock = self.lock
+        wake = None
         lock.acquire()
         try:
             items = self.items
@@ -161,9 +162,11 @@ class LockedBox(Box):
                     # otherwise be woken for every single message.
                     scheduler._wake_after_step.append(owner)
                 else:
-                    owner._thread_wake.release()
+                    wake = owner._thread_wake
         finally:
             lock.release()
+        if wake is not None:
+            wake.release()      # after the lock, which the woken thread takes first
 
     def __len__(self):
         self.lock.acquire()

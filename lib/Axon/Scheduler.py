@@ -117,10 +117,11 @@ class scheduler(object):
     def _end_step(self):
         self._stepping = False
         if self._wake_after_step:
+            # Their pending flags were set under their locks; the release
+            # itself needs no lock (and holding one would make the woken
+            # thread block on it at once).
             for comp in self._wake_after_step:
-                comp._lock.acquire()
                 comp._thread_wake.release()
-                comp._lock.release()
             self._wake_after_step = []
 
     def _finished(self, comp):
@@ -145,16 +146,23 @@ class scheduler(object):
 
     # -- called from any thread ------------------------------------------------
 
-    def wake_from_thread(self, comp):
+    def wake_from_thread(self, comp, thread_ended=False):
         lock = self._lock
         lock.acquire()
+        if thread_ended:
+            # In the same locked step as queueing its last wake: the
+            # scheduler must never see no threads and nothing to run.
+            self._threads -= 1
         if not comp._xqueued:
             comp._xqueued = True
             self._woken.append(comp)
-        if self._sleeping:
-            self._sleeping = False
-            self._signal.release()
+        sleeping = self._sleeping
+        self._sleeping = False
         lock.release()
+        if sleeping:
+            # Released after the lock: the scheduler's first step when it
+            # wakes is to take that lock.
+            self._signal.release()
 
     def thread_started(self):
         self._lock.acquire()
@@ -163,16 +171,7 @@ class scheduler(object):
 
     def thread_ended(self, comp):
         """The last word of a component's thread: it is gone, wake its part here."""
-        lock = self._lock
-        lock.acquire()
-        self._threads -= 1
-        if not comp._xqueued:
-            comp._xqueued = True
-            self._woken.append(comp)
-        if self._sleeping:
-            self._sleeping = False
-            self._signal.release()
-        lock.release()
+        self.wake_from_thread(comp, True)
 
 
 scheduler.run = scheduler()
