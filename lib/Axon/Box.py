@@ -34,6 +34,10 @@ def _full(box):
                         % (box.name, box.owner.name, len(box.items) - box.head))
 
 
+def _empty(box):
+    return IndexError("inbox %r of %s is empty" % (box.name, box.owner.name))
+
+
 class Box(object):
     def __init__(self, owner, name, storing, maxsize=None):
         self.owner = owner
@@ -88,7 +92,7 @@ class Box(object):
         head = self.head
         size = len(items) if items is not None else 0
         if head >= size:
-            raise IndexError("inbox %r of %s is empty" % (self.name, self.owner.name))
+            raise _empty(self)
         message = items[head]
         items[head] = None
         head += 1
@@ -137,36 +141,28 @@ class LockedBox(Box):
         self.held = 0               # bytes held, when maxbytes is set
 
     def put(self, message):
-        lock = self.lock
-        wake = None
-        lock.acquire()
+        # Split in two so that neither frame goes on the heap (see the note
+        # in Component.py); the lock is released on every path.
+        self.lock.acquire()
         try:
-            items = self.items
-            if items is None:
-                return
-            if self.maxsize is not None and len(items) - self.head >= self.maxsize:
-                raise _full(self)
-            if self.maxbytes is not None and isinstance(message, _SIZED):
-                size = len(message)
-                if self.held + size > self.maxbytes and len(items) > self.head:
-                    raise _full(self)
-                self.held += size
-            items.append(message)
-            owner = self.owner
-            if not owner._thread_wake_pending:
-                owner._thread_wake_pending = True
-                scheduler = owner._scheduler
-                if scheduler is not None and scheduler._stepping:
-                    # Woken once the sending component yields: a thread that
-                    # takes faster than the scheduler's side sends would
-                    # otherwise be woken for every single message.
-                    scheduler._wake_after_step.append(owner)
-                else:
-                    wake = owner._thread_wake
+            message = self._store(message)      # now the wake-up lock, or None
         finally:
-            lock.release()
-        if wake is not None:
-            wake.release()      # after the lock, which the woken thread takes first
+            self.lock.release()
+        if message is not None:
+            message.release()   # after the lock, which the woken thread takes first
+
+    def _store(self, message):
+        """put() with the lock held: the wake-up lock to release, or None."""
+        if self.items is None:
+            return None
+        if self.maxsize is not None and len(self.items) - self.head >= self.maxsize:
+            raise _full(self)
+        if self.maxbytes is not None and isinstance(message, _SIZED):
+            if self.held + len(message) > self.maxbytes and len(self.items) > self.head:
+                raise _full(self)
+            self.held += len(message)
+        self.items.append(message)
+        return self.owner._wake_for_put()
 
     def __len__(self):
         self.lock.acquire()
@@ -175,18 +171,16 @@ class LockedBox(Box):
         return n
 
     def take(self):
-        lock = self.lock
-        lock.acquire()
-        try:
-            message = self._pop()
-        except IndexError:
-            lock.release()
-            raise
+        self.lock.acquire()
+        if self.items is None or self.head >= len(self.items):
+            self.lock.release()
+            raise _empty(self)
+        message = self._pop()
         if self.maxbytes is not None and isinstance(message, _SIZED):
             self.held -= len(message)
         refused = self.refused
         self.refused = False
-        lock.release()
+        self.lock.release()
         if refused:
             self.wake_sources(True)
         return message

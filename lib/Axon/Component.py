@@ -23,6 +23,17 @@ from Axon.Box import Box
 from Axon import Scheduler as _scheduler_module
 
 
+def no_box(comp, kind, boxname):
+    """The error for a box name ``comp`` does not have."""
+    return invalidComponentInterface("%s has no %s %r" % (comp.name, kind, boxname))
+
+
+# The methods called for every message (send, recv, dataReady and the boxes'
+# put/take) keep to a few local variables and no try blocks: MicroPython
+# allocates the frame of a function needing more than 11 words (locals,
+# value stack, 3 per try) on the heap, at every call.
+
+
 class component(object):
     Inboxes = {"inbox": "Default inbox", "control": "Shutdown messages"}
     Outboxes = {"outbox": "Default outbox", "signal": "Shutdown messages"}
@@ -57,14 +68,11 @@ class component(object):
     # -- boxes ----------------------------------------------------------------
 
     def send(self, message, boxname="outbox"):
-        try:
-            box = self.outboxes[boxname]
-        except KeyError:
-            raise invalidComponentInterface("%s has no outbox %r" % (self.name, boxname))
-        target = box.target
-        while target is not None:
-            box = target
-            target = box.target
+        box = self.outboxes.get(boxname)
+        if box is None:
+            raise no_box(self, "outbox", boxname)
+        while box.target is not None:
+            box = box.target
         if box.items is not None:
             box.put(message)
 
@@ -81,10 +89,10 @@ class component(object):
         return False
 
     def _inbox(self, boxname):
-        try:
-            return self.inboxes[boxname]
-        except KeyError:
-            raise invalidComponentInterface("%s has no inbox %r" % (self.name, boxname))
+        box = self.inboxes.get(boxname)
+        if box is None:
+            raise no_box(self, "inbox", boxname)
+        return box
 
     def setInboxSize(self, boxname, size):
         self._inbox(boxname).maxsize = size
@@ -93,11 +101,10 @@ class component(object):
         """The box named by one end, (component, boxname), of a link."""
         comp, boxname = end
         boxes = comp.outboxes if outbox_side else comp.inboxes
-        try:
-            return boxes[boxname]
-        except KeyError:
-            raise invalidComponentInterface("%s has no %s %r" % (
-                comp.name, "outbox" if outbox_side else "inbox", boxname))
+        box = boxes.get(boxname)
+        if box is None:
+            raise no_box(comp, "outbox" if outbox_side else "inbox", boxname)
+        return box
 
     def link(self, source, sink, *optionalargs, **kwargs):
         """Link (component, box) to (component, box); returns the linkage.

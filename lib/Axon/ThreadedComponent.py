@@ -32,10 +32,14 @@ the scheduler's thread may be reading it, and that read can fail.
 """
 
 from axonport import allocate_lock, start_thread, acquire_timeout
-from Axon.AxonExceptions import noSpaceInBox, invalidComponentInterface
+from Axon.AxonExceptions import noSpaceInBox
 from Axon.Box import LockedBox
-from Axon.Component import component
+from Axon.Component import component, no_box
 from Axon.Ipc import shutdownMicroprocess, producerFinished
+
+
+def _out_full(comp):
+    return noSpaceInBox("%s: %d messages wait to leave the thread" % (comp.name, comp._out_count))
 
 
 class threadedcomponent(component):
@@ -67,20 +71,17 @@ class threadedcomponent(component):
         """send(); with ``wake`` False the scheduler's side is not woken for
         this message (a later send will, or the queue reaching half its
         limit): a thread that knows more is coming at once batches them."""
-        try:
-            box = self.outboxes[boxname]
-        except KeyError:
-            raise invalidComponentInterface("%s has no outbox %r" % (self.name, boxname))
+        box = self.outboxes.get(boxname)
+        if box is None:
+            raise no_box(self, "outbox", boxname)
         lock = self._lock
         lock.acquire()
         if self._out_count >= self._out_limit:
             self._out_waiting = True
             lock.release()
-            raise noSpaceInBox("%s: %d messages wait to leave the thread"
-                               % (self.name, self._out_count))
-        out = self._out
-        out.append(box)
-        out.append(message)
+            raise _out_full(self)
+        self._out.append(box)
+        self._out.append(message)
         self._out_count += 1
         if not wake and self._out_count * 2 < self._out_limit:
             lock.release()
@@ -151,6 +152,21 @@ class threadedcomponent(component):
 
     def _space_freed_locked(self):
         self._wake_thread_locked()
+
+    def _wake_for_put(self):
+        """A message was put in an inbox (self._lock held, scheduler's
+        thread): the wake-up lock to release once the lock is let go, or
+        None.  While a component's step runs, the thread is woken when that
+        step ends instead: a thread that takes faster than the scheduler's
+        side sends would otherwise be woken for every single message."""
+        if self._thread_wake_pending:
+            return None
+        self._thread_wake_pending = True
+        scheduler = self._scheduler
+        if scheduler is not None and scheduler._stepping:
+            scheduler._wake_after_step.append(self)
+            return None
+        return self._thread_wake
 
     # -- the scheduler's side ---------------------------------------------------
 
