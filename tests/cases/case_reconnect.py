@@ -9,7 +9,7 @@ from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Chassis.Graphline import Graphline
 from Kamaelia.Internet.ReconnectingTCPClient import (
     ReconnectingTCPClient, connected, disconnected, dataDropped)
-from testkit import TestServer, Source, Collector, Trigger
+from testkit import TestServer, Source, Collector, Trigger, pattern
 
 DEADLINES = {"test_server_down_for_a_while_then_back": 30,
              "test_reconnects_after_the_server_drops_the_connection": 30}
@@ -125,6 +125,27 @@ def test_data_dropped_while_down_is_reported():
     assert sum(d.messages for d in drops) == 50, drops
     assert isinstance(k.signals[-1], socketShutdown)
     assert "connected" not in kinds(k.signals)
+
+
+def test_many_small_and_empty_messages_arrive_in_order():
+    # The backlog is written as the plain client writes its inbox: small
+    # messages gathered into one write, empty ones skipped, big ones whole.
+    server = TestServer("sink", keep=True)
+    msgs = []
+    for i in range(600):
+        msgs.append(b"%05d;" % i)
+        if i % 50 == 0:
+            msgs.append(b"")
+        if i % 200 == 0:
+            msgs.append(pattern(40000, seed=i))
+    k = Collector()
+    Pipeline(Source(msgs, finish=producerFinished()),
+             ReconnectingTCPClient("127.0.0.1", server.port, initial_delay=0.05,
+                                   buffer_bytes=200000),
+             k).activate()
+    scheduler.run.runThreads()
+    assert server.kept() == b"".join(msgs)
+    assert kinds(k.signals) == ["connected", "socketShutdown"], kinds(k.signals)
 
 
 def test_wrong_message_type_ends_it():

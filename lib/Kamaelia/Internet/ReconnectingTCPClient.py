@@ -177,17 +177,39 @@ class ReconnectingTCPClient(ThreadedTCPClient):
             self.pause()
 
     def _flush(self, sock):
-        """Write the backlog; on an error keep what the socket did not take."""
+        """Write the backlog, small messages gathered into one write as the
+        plain client does; on an error keep what the socket did not take."""
         backlog = self._backlog
+        batch = self._batch
+        limit = len(batch)
         while backlog:
-            data = backlog[0]
+            filled = 0
+            for data in backlog:
+                size = len(data)
+                if filled + size > limit:
+                    break
+                batch[filled:filled + size] = data
+                filled += size
+            if filled:
+                chunk = memoryview(batch)[:filled]
+            else:
+                chunk = backlog[0]      # larger than the buffer: as it is
+                filled = len(chunk)
             try:
-                self._write(sock, data)
+                self._write(sock, chunk)
             except BaseException:
-                taken = self._write_progress
-                if taken:
-                    backlog[0] = bytes(memoryview(data)[taken:])
-                    self._backlog_size -= taken
+                self._forget(self._write_progress)
                 raise
-            self._backlog_size -= len(data)
-            backlog.pop(0)
+            self._forget(filled)
+
+    def _forget(self, nbytes):
+        """The socket took ``nbytes`` from the front of the backlog."""
+        backlog = self._backlog
+        self._backlog_size -= nbytes
+        count = 0
+        while count < len(backlog) and len(backlog[count]) <= nbytes:
+            nbytes -= len(backlog[count])   # empty messages go here too
+            count += 1
+        del backlog[:count]
+        if nbytes:
+            backlog[0] = bytes(memoryview(backlog[0])[nbytes:])
