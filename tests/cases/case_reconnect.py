@@ -111,15 +111,22 @@ def test_stop_during_backoff_is_prompt():
     assert isinstance(k.signals[-1], socketShutdown), kinds(k.signals)
 
 
-def test_data_dropped_while_down_is_reported():
-    server = TestServer("refused")
-    msgs = [b"x" * 100] * 50
+def upload(msgs, server, buffer_bytes):
+    """msgs, then producerFinished, through a ReconnectingTCPClient to
+    ``server``; returns the Collector of what came out."""
     k = Collector()
     Pipeline(Source(msgs, finish=producerFinished()),
              ReconnectingTCPClient("127.0.0.1", server.port, initial_delay=0.05,
-                                   buffer_bytes=1000),
+                                   buffer_bytes=buffer_bytes),
              k).activate()
     scheduler.run.runThreads()
+    return k
+
+
+def test_data_dropped_while_down_is_reported():
+    server = TestServer("refused")
+    msgs = [b"x" * 100] * 50
+    k = upload(msgs, server, buffer_bytes=1000)
     drops = [s for s in k.signals if isinstance(s, dataDropped)]
     assert sum(d.nbytes for d in drops) == 5000, drops
     assert sum(d.messages for d in drops) == 50, drops
@@ -138,12 +145,7 @@ def test_many_small_and_empty_messages_arrive_in_order():
             msgs.append(b"")
         if i % 200 == 0:
             msgs.append(pattern(40000, seed=i))
-    k = Collector()
-    Pipeline(Source(msgs, finish=producerFinished()),
-             ReconnectingTCPClient("127.0.0.1", server.port, initial_delay=0.05,
-                                   buffer_bytes=200000),
-             k).activate()
-    scheduler.run.runThreads()
+    k = upload(msgs, server, buffer_bytes=200000)
     assert server.kept() == b"".join(msgs)
     assert kinds(k.signals) == ["connected", "socketShutdown"], kinds(k.signals)
 
