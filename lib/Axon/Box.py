@@ -39,15 +39,23 @@ def _empty(box):
 
 
 class Box(object):
+    # A forwarding box (an outbox) never stores: it keeps these class
+    # defaults, and its instance holds four attributes, not eight.
+    items = None
+    head = 0
+    maxsize = None
+    refused = False
+
     def __init__(self, owner, name, storing, maxsize=None):
         self.owner = owner
         self.name = name
-        self.items = [] if storing else None
-        self.head = 0
-        self.maxsize = maxsize
-        self.refused = False
         self.target = None
-        self.sources = []
+        self.sources = ()           # a tuple, replaced when a link is made or removed
+        if storing:
+            self.items = []
+            self.head = 0
+            self.maxsize = maxsize
+            self.refused = False
 
     def __repr__(self):
         return "<box %r of %s>" % (self.name, self.owner.name)

@@ -51,7 +51,7 @@ class component(object):
         self._scheduler = None
         self._parent = None
         self.children = []
-        self._links = []
+        self._links = ()            # a tuple, replaced on change: no list per component
         self.inboxes = {}
         self.outboxes = {}
         for box in self.Inboxes:
@@ -121,9 +121,9 @@ class component(object):
             raise BoxAlreadyLinkedToDestination(
                 "%r is already linked to %r" % (src, src.target))
         src.target = dst
-        dst.sources.append(src)
+        dst.sources += (src,)
         linkage = (src, dst)
-        self._links.append(linkage)
+        self._links += (linkage,)
         if src.items:
             src.drain_into(dst)
         return linkage
@@ -131,15 +131,21 @@ class component(object):
     def unlink(self, thecomponent=None, thelinkage=None):
         """Remove one linkage, or every linkage this component made to or
         from ``thecomponent``."""
-        for linkage in list(self._links):
+        kept = ()
+        for linkage in self._links:
             src, dst = linkage
             if (thelinkage is not None and linkage == thelinkage) or (
                     thelinkage is None and (thecomponent is None or src.owner is thecomponent
                                             or dst.owner is thecomponent)):
-                self._links.remove(linkage)
                 src.target = None
-                if src in dst.sources:
-                    dst.sources.remove(src)
+                rest = ()
+                for other in dst.sources:
+                    if other is not src:
+                        rest += (other,)
+                dst.sources = rest
+            else:
+                kept += (linkage,)
+        self._links = kept
 
     # -- family and life cycle -------------------------------------------------
 

@@ -29,7 +29,17 @@ _TIMEOUT_ERRNOS = (errno.EAGAIN, errno.ETIMEDOUT)
 # inbox, a RateControlledFileReader's output): a sixteenth of the heap, from
 # 4 KB to 256 KB -- 8 KB on a 128 KB heap (an ESP32 has about 100 KB free),
 # 128 KB on the unix port's default 2 MB heap.
-QUEUE_BYTES = max(4096, min(262144, (gc.mem_free() + gc.mem_alloc()) // 16))
+_HEAP = gc.mem_free() + gc.mem_alloc()
+QUEUE_BYTES = max(2048, min(262144, _HEAP // 16))
+
+# A small heap fragments: MicroPython collects only when an allocation
+# fails, and by then garbage lies scattered between live objects, so the
+# holes it leaves are too small for the next file chunk or instance dict.
+# Collecting after every sixteenth of the heap keeps live objects packed
+# (the seed example then streams in a heap about a quarter smaller).  A
+# threshold the program has set is left alone.
+if _HEAP <= 524288 and gc.threshold() < 0:
+    gc.threshold(QUEUE_BYTES)
 
 
 def start_thread(function, args=()):

@@ -42,11 +42,15 @@ class RateControlledFileReader(threadedcomponent):
         if chunksize is not None and chunkrate is not None:
             raise ValueError("give chunksize or chunkrate, not both")
         if chunksize is None:
-            if chunkrate is None:
+            default = chunkrate is None
+            if default:
                 chunkrate = 10
             if not chunkrate > 0:
                 raise ValueError("chunkrate must be positive, not %r" % (chunkrate,))
             chunksize = rate / chunkrate
+            if default and readmode == "bytes" and chunksize > QUEUE_BYTES // 8:
+                # A small heap: smaller chunks, more often, at the same rate.
+                chunksize = QUEUE_BYTES // 8
         chunksize = int(chunksize + 0.5)
         if chunksize < 1:
             raise ValueError("chunksize must be at least 1, not %r" % (chunksize,))

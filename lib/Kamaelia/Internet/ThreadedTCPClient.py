@@ -90,7 +90,7 @@ class ThreadedTCPClient(threadedcomponent):
     Outboxes = {"outbox": "data received", "signal": "exceptions, then socketShutdown"}
 
     def __init__(self, host, port, chargen=0, initialsendmessage=None,
-                 connect_timeout=10, recv_size=2048, stop_poll=0.2, queuelengths=256,
+                 connect_timeout=10, recv_size=None, stop_poll=0.2, queuelengths=256,
                  inbox_bytes=None, send_buffer=None, **extras):
         if not isinstance(host, str) or not host:
             raise ValueError("host must be a non-empty string, not %r" % (host,))
@@ -98,10 +98,12 @@ class ThreadedTCPClient(threadedcomponent):
             raise ValueError("port must be an int from 1 to 65535, not %r" % (port,))
         if initialsendmessage is not None:
             initialsendmessage = _as_bytes(initialsendmessage)
+        if recv_size is None:
+            recv_size = min(2048, QUEUE_BYTES // 8)
         if recv_size < 1:
             raise ValueError("recv_size must be at least 1, not %r" % (recv_size,))
         if send_buffer is None:
-            send_buffer = max(1024, min(16384, QUEUE_BYTES // 8))
+            send_buffer = max(512, min(16384, QUEUE_BYTES // 8))
         if send_buffer < 2:
             raise ValueError("send_buffer must be at least 2, not %r" % (send_buffer,))
         self.inbox_bytes = QUEUE_BYTES if inbox_bytes is None else inbox_bytes
