@@ -17,4 +17,5 @@ metadata(description="Kamaelia's component model (Axon) for MicroPython", versio
 package("Axon", base_path="lib")
 package("Kamaelia", base_path="lib")
 module("axonport.py", base_path="ports/micropython")
+module("axonport_more.py", base_path="ports/micropython")
 module("wifi.py", base_path="ports/micropython")

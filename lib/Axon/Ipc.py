@@ -3,6 +3,11 @@
 ``producerFinished`` on a control inbox means "finish what you have, then
 stop"; ``shutdownMicroprocess`` (and its subclass ``shutdown``) means "stop
 now".  Components pass either on through "signal" so a Pipeline winds down.
+
+The messages every program uses are defined here; the rarely used ones
+(``shutdown``, ``notify``, ``status``, ``errorInformation``) live in
+``Axon.IpcMore`` and load on first use (``from Axon.Ipc import notify``
+still works), which keeps them off a small board's heap.
 """
 
 
@@ -26,24 +31,6 @@ class shutdownMicroprocess(ipc):
         self.microprocesses = microprocesses
 
 
-class shutdown(shutdownMicroprocess):
-    pass
-
-
-class notify(ipc):
-    def __init__(self, caller, payload):
-        self.caller = caller
-        self.object = payload
-
-
-class status(ipc):
-    def __init__(self, status):
-        self.statusMessage = status
-
-    def status(self):
-        return self.statusMessage
-
-
 class newComponent(ipc):
     """Yield one from ``main()`` to have the scheduler activate components."""
 
@@ -54,8 +41,8 @@ class newComponent(ipc):
         return self.comps
 
 
-class errorInformation(ipc):
-    def __init__(self, caller, exception=None, message=None):
-        self.caller = caller
-        self.exception = exception
-        self.message = message
+def __getattr__(name):
+    if name.startswith("__"):           # the import system probing, not a message
+        raise AttributeError(name)
+    from Axon import IpcMore
+    return getattr(IpcMore, name)

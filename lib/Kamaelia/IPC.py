@@ -5,7 +5,7 @@ its connection is closed; it is a ``producerFinished``, so the next
 component of a Pipeline finishes its work and stops.
 """
 
-from Axon.Ipc import producerFinished, notify
+from Axon.Ipc import producerFinished
 
 
 class socketShutdown(producerFinished):
@@ -13,10 +13,14 @@ class socketShutdown(producerFinished):
         producerFinished.__init__(self, caller, message)
 
 
-class newCSA(notify):
-    pass
-
-
-class shutdownCSA(notify):
-    pass
+def __getattr__(name):
+    # newCSA and shutdownCSA (Axon notify messages) are rarely used: they
+    # are made on first use, so importing socketShutdown costs less heap.
+    if name not in ("newCSA", "shutdownCSA"):
+        raise AttributeError(name)
+    from Axon.Ipc import notify
+    made = globals()
+    made["newCSA"] = type("newCSA", (notify,), {})
+    made["shutdownCSA"] = type("shutdownCSA", (notify,), {})
+    return made[name]
 

@@ -7,12 +7,14 @@ up to 20 ms) until the deadline: a timed wait costs at most 50 wake-ups a
 second and only while someone asked for a timeout.  Untimed waits block on
 the lock itself.  Sockets here have no shutdown(), so a reader blocked in
 recv() notices a stop only when its receive timeout runs out.
+
+The rarely used names (TLS, console, jitter) live in axonport_more and
+load on first use (``from axonport import tls_recv`` still works).
 """
 
 import _thread
 import errno
 import gc
-import sys
 import time
 from micropython import const
 
@@ -63,10 +65,6 @@ def acquire_timeout(lock, timeout):
             step += step
 
 
-def print_exception(exc, file=None):
-    sys.print_exception(exc, file or sys.stderr)
-
-
 def is_timeout(exc):
     """True when a socket call ended only because its timeout ran out."""
     return bool(exc.args) and exc.args[0] in _TIMEOUT_ERRNOS
@@ -76,56 +74,8 @@ def wake_blocked_recv(sock):
     pass
 
 
-def random_fraction():
-    """A number in [0, 1) for jitter (not for cryptography)."""
-    import random
-    return random.getrandbits(16) / 65536
-
-
-def default_ssl_context():
-    """MicroPython has no CA store to verify against: say what to do instead."""
-    raise ValueError("ssl=True needs CA certificates, which MicroPython does not have: "
-                     "pass ssl=ctx with ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), "
-                     "ctx.verify_mode = ssl.CERT_REQUIRED and "
-                     "ctx.load_verify_locations(cadata=<CA certificate, DER>)")
-
-
-# TLS sessions are used non-blocking (see Kamaelia/Internet/TLS.py): a
-# timeout on MicroPython's TLS socket leaves it failing every later call.
-
-def tls_recv(tls, size):
-    """Decrypted bytes, b'' at the end of the stream, None if none yet."""
-    return tls.recv(size)
-
-
-def tls_send(tls, data):
-    """Bytes taken (0 if the session cannot take any now)."""
-    return tls.write(data) or 0
-
-
-def tls_wait(raw, tls, writable, timeout):
-    """Wait up to ``timeout`` s for the socket under the TLS session."""
-    import select
-    poller = select.poll()
-    poller.register(raw, select.POLLOUT if writable else select.POLLIN)
-    return bool(poller.poll(int(timeout * 1000)))
-
-
 def half_close(sock):
     """MicroPython sockets cannot half-close; the close itself ends the stream."""
-
-
-def write_stdout(data):
-    if isinstance(data, str):
-        sys.stdout.write(data)
-    else:
-        sys.stdout.buffer.write(data)
-
-
-def read_line():
-    """One line from stdin as str, '' at end of input."""
-    return sys.stdin.readline()
-
 
 
 def read_poller(sock):
@@ -146,3 +96,13 @@ def read_poller(sock):
             return True
         return False
     return readable
+
+
+def __getattr__(name):
+    # The rest of the port (TLS, console, jitter, print_exception) is in
+    # axonport_more, loaded on first use: a program that does not use them
+    # keeps their code off the heap.
+    if name.startswith("__"):
+        raise AttributeError(name)
+    import axonport_more
+    return getattr(axonport_more, name)

@@ -28,10 +28,8 @@ from Axon.Ipc import producerFinished, shutdownMicroprocess
 
 
 class RateControlledFileReader(threadedcomponent):
-    Inboxes = {"inbox": "Not used",
-               "control": "shutdownMicroprocess or producerFinished: stop early"}
-    Outboxes = {"outbox": "The file's contents: bytes chunks or lines",
-                "signal": "producerFinished at the end of the file"}
+    Inboxes = {"inbox": "not used", "control": "stop early"}
+    Outboxes = {"outbox": "file contents", "signal": "producerFinished"}
 
     def __init__(self, filename, readmode="bytes", rate=100000, chunksize=None,
                  chunkrate=None, allowchunkaggregation=False):

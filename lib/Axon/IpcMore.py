@@ -1,0 +1,29 @@
+"""The rarely used Axon messages, loaded on first use through ``Axon.Ipc``
+(import them from there: ``from Axon.Ipc import notify``)."""
+
+from Axon.Ipc import ipc, shutdownMicroprocess
+
+
+class shutdown(shutdownMicroprocess):
+    pass
+
+
+class notify(ipc):
+    def __init__(self, caller, payload):
+        self.caller = caller
+        self.object = payload
+
+
+class status(ipc):
+    def __init__(self, status):
+        self.statusMessage = status
+
+    def status(self):
+        return self.statusMessage
+
+
+class errorInformation(ipc):
+    def __init__(self, caller, exception=None, message=None):
+        self.caller = caller
+        self.exception = exception
+        self.message = message
