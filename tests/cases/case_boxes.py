@@ -178,3 +178,21 @@ def test_add_and_remove_children():
     a.send("after removal")
     assert b.dataReady() == 0       # removing a child drops the links to it
     assert not parent.childrenDone()
+
+
+def test_rare_messages_still_import_from_axon_and_kamaelia():
+    # On MicroPython these load on first use (Axon.IpcMore, Kamaelia.IPC's
+    # __getattr__); the import paths and classes stay Kamaelia's.
+    from Axon.Ipc import ipc, shutdownMicroprocess, notify, shutdown, status, errorInformation
+    from Kamaelia.IPC import newCSA, shutdownCSA
+    assert issubclass(shutdown, shutdownMicroprocess)
+    assert issubclass(newCSA, notify) and issubclass(shutdownCSA, notify)
+    made = newCSA("me", "payload")
+    assert made.caller == "me" and made.object == "payload"
+    assert status("ok").status() == "ok"
+    assert isinstance(errorInformation("me", ValueError("x")), ipc)
+    import Axon.Ipc
+    import Kamaelia.IPC
+    assert Axon.Ipc.notify is notify and Kamaelia.IPC.newCSA is newCSA
+    assert not hasattr(Axon.Ipc, "no_such_message")
+    assert not hasattr(Kamaelia.IPC, "no_such_message")
