@@ -10,6 +10,10 @@ recv() notices a stop only when its receive timeout runs out.
 
 The rarely used names (TLS, console, jitter) live in axonport_more and
 load on first use (``from axonport import tls_recv`` still works).
+
+Importing this module on a heap of 512 KB or less sets ``gc.threshold``
+to a sixteenth of the heap, unless the program has set a threshold
+(see QUEUE_BYTES below for why).
 """
 
 import _thread
@@ -29,7 +33,7 @@ _TIMEOUT_ERRNOS = (errno.EAGAIN, errno.ETIMEDOUT)
 
 # Default bound, in bytes, of the queues that carry data (a ThreadedTCPClient's
 # inbox, a RateControlledFileReader's output): a sixteenth of the heap, from
-# 4 KB to 256 KB -- 8 KB on a 128 KB heap (an ESP32 has about 100 KB free),
+# 2 KB to 256 KB -- 8 KB on a 128 KB heap (an ESP32 has about 100 KB free),
 # 128 KB on the unix port's default 2 MB heap.
 _HEAP = gc.mem_free() + gc.mem_alloc()
 QUEUE_BYTES = max(2048, min(262144, _HEAP // 16))

@@ -8,14 +8,19 @@ RateControlledFileReader(filename, readmode="bytes", rate=100000,
   ``chunksize`` lines per step, each line (with its ``\\n``) one ``bytes``
   message.  ``rate`` is bytes (or lines) per second.
 - Give ``chunksize`` or ``chunkrate`` (chunks per second), not both (a
-  ValueError); with neither, ``chunkrate`` is 10, as in Kamaelia.
+  ValueError); with neither, ``chunkrate`` is 10, as in Kamaelia -- except
+  on a small heap, where a chunk is at most an eighth of the port's
+  QUEUE_BYTES (512 bytes on a 64 KB MicroPython heap; never on CPython or
+  on MicroPython's default 2 MB heap): the same rate in smaller chunks,
+  more often, so that one chunk always finds room in a fragmented heap.
+  A ``chunksize`` or ``chunkrate`` you give is used as it is.
 - The first chunk goes at once, then one per 1/chunkrate seconds.  Between
   chunks the thread sleeps (no spinning).  With ``allowchunkaggregation``
   a reader that fell behind catches up in one bigger chunk instead of a
   burst of small ones.
 - When the component after it is full the reader waits: no chunk is lost.
   Chunks waiting to leave its thread are bounded by the port's QUEUE_BYTES
-  (16 KB on MicroPython), at least two chunks.
+  (a sixteenth of the heap on MicroPython), at least two chunks.
 - "signal": ``producerFinished`` after the last chunk.  A shutdown message
   on "control" stops it early; it is passed on through "signal".
 - The file is opened by the constructor, so a missing file is an OSError

@@ -1,7 +1,7 @@
 """ThreadedTCPClient: one TCP connection, owned by its own thread, as a component.
 
 ThreadedTCPClient(host, port, chargen=0, initialsendmessage=None,
-                  connect_timeout=10, recv_size=2048, stop_poll=0.2,
+                  connect_timeout=10, recv_size=None, stop_poll=0.2,
                   queuelengths=256, inbox_bytes=None, send_buffer=None,
                   ssl=None, server_hostname=None, statistics=False)
 
@@ -17,7 +17,7 @@ Boxes:
   producer sending into a full inbox gets ``noSpaceInBox`` and is woken
   once there is room.  Small messages waiting at once are copied into one
   write through a ``send_buffer``-byte buffer (default QUEUE_BYTES / 8,
-  from 1 KB to 16 KB); messages over half of it are written as they are,
+  from 512 bytes to 16 KB); messages over half of it are written as they are,
   without a copy.
 - "control": ``producerFinished`` (and ``socketShutdown``): everything that
   reached "inbox" before it goes to the server, then the socket closes.
@@ -25,7 +25,8 @@ Boxes:
   A message with an ``answer(client)`` method (``statisticsRequest``) is
   answered by the client's thread.
 - "outbox": data received from the server, as ``bytes`` of at most
-  ``recv_size`` bytes, in order.
+  ``recv_size`` bytes, in order (default 2048, or QUEUE_BYTES / 8 when
+  that is smaller: a MicroPython heap under 256 KB).
 - "signal": exception objects and exactly one ``socketShutdown`` as the
   last message; never strings.
 
@@ -45,8 +46,8 @@ Edges:
 - The reader stops reading (so TCP slows the server down) while
   QUEUE_BYTES of received chunks wait for the component after "outbox".
 - Memory: the inbox bound, the send buffer and the received chunks in
-  flight bound what one client holds: about 18 KB on a 128 KB MicroPython
-  heap.  Lower ``inbox_bytes``, ``send_buffer`` and
+  flight bound what one client holds: about 17 KB on a 128 KB MicroPython
+  heap, 9 KB on a 64 KB one.  Lower ``inbox_bytes``, ``send_buffer`` and
   ``recv_size`` on a board that is short of memory.
 - ``chargen`` is accepted and ignored, as in Kamaelia.
 
