@@ -210,10 +210,12 @@ def test_seed_example_streams_1mb_from_the_board(board):
     assert server.record.hash.hexdigest() == expected
 
 
-# The ESP32-sized heaps: 64K (issue 4), and the smallest heap that streamed
-# 1 MB ten times in a row from .mpy (tools/min-heap found 54K, November 2026;
-# this keeps a little margin).  Each run is the seed's rate: about 10 s.
-SMALLEST_HEAP_KB = 56
+# The ESP32-sized heaps: 64K (issue 4), and a heap near the smallest that
+# works.  tools/min-heap finds 54-55K from .mpy (November 2026), but there
+# one run in forty failed while another process loaded the machine; 58K
+# passed 40 runs of 300 KB so loaded and 10 of 1 MB.  Each run goes at the
+# seed's rate: about 10 s.
+SMALLEST_HEAP_KB = 58
 
 
 @pytest.mark.parametrize("heap_kb", [64, SMALLEST_HEAP_KB])
