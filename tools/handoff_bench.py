@@ -4,9 +4,12 @@ the time goes" lines; runs on CPython and on the MicroPython unix port.
     handoff_bench.py            (with lib/ and the port on the path)
 
 Prints ``HANDOFF <us>``: one wake-up of a thread blocked on a lock (half a
-lock ping-pong between two threads), and ``AXONRTT <us>``: a message from a
+lock ping-pong between two threads), ``AXONRTT <us>``: a message from a
 component to a threaded component and back (two hand-offs plus the Axon
-work around them), each the best of three runs.
+work around them), and ``SEND <us>``: one ``send()`` of 64 bytes from a
+component into a threaded component's bounded inbox (what every message
+costs the producing side, with no thread or socket involved), each the
+best of three runs.
 """
 
 import _thread
@@ -16,6 +19,7 @@ from Axon.Component import component
 from Axon.ThreadedComponent import threadedcomponent
 from Axon.Scheduler import scheduler
 from Axon.Ipc import producerFinished
+from Axon.AxonExceptions import noSpaceInBox
 from Kamaelia.Chassis.Graphline import Graphline
 
 if hasattr(time, "ticks_us"):
@@ -87,5 +91,23 @@ def axon_rtt_us():
     return ping.took / COUNT
 
 
+def send_us(count=100000):
+    receiver = threadedcomponent(queuelengths=256)
+    sender = component()
+    sender.link((sender, "outbox"), (receiver, "inbox"))
+    inbox = receiver.inboxes["inbox"]
+    message = bytes(64)
+    start = now_us()
+    sent = 0
+    while sent < count:
+        try:
+            sender.send(message)
+            sent += 1
+        except noSpaceInBox:
+            inbox.take_all()
+    return elapsed_us(now_us(), start) / count
+
+
 print("HANDOFF %.1f" % min(handoff_us() for _ in range(3)))
+print("SEND %.2f" % min(send_us() for _ in range(3)))
 print("AXONRTT %.1f" % min(axon_rtt_us() for _ in range(3)))

@@ -170,6 +170,8 @@ class LockedBox(Box):
                 raise _full(self)
             self.held += len(message)
         self.items.append(message)
+        if self.owner._thread_wake_pending:
+            return None         # the usual case in a burst: skip the call
         return self.owner._wake_for_put()
 
     def __len__(self):
