@@ -161,18 +161,23 @@ class LockedBox(Box):
 
     def _store(self, message):
         """put() with the lock held: the wake-up lock to release, or None."""
-        if self.items is None:
+        # Each attribute read is a hashed lookup on MicroPython: read once.
+        items = self.items
+        if items is None:
             return None
-        if self.maxsize is not None and len(self.items) - self.head >= self.maxsize:
+        waiting = len(items) - self.head
+        if self.maxsize is not None and waiting >= self.maxsize:
             raise _full(self)
         if self.maxbytes is not None and isinstance(message, _SIZED):
-            if self.held + len(message) > self.maxbytes and len(self.items) > self.head:
+            held = self.held + len(message)
+            if held > self.maxbytes and waiting:
                 raise _full(self)
-            self.held += len(message)
-        self.items.append(message)
-        if self.owner._thread_wake_pending:
+            self.held = held
+        items.append(message)
+        owner = self.owner
+        if owner._thread_wake_pending:
             return None         # the usual case in a burst: skip the call
-        return self.owner._wake_for_put()
+        return owner._wake_for_put()
 
     def __len__(self):
         self.lock.acquire()
