@@ -237,6 +237,13 @@ def main():
             why.append("%-12s send %5d B: the client process used %6.1f ms of CPU per MB, "
                        "raw sendall %6.1f" % (runtime, size, rates["send-client"][1],
                                               rates["send-raw"][1]))
+            if runtime == "micropython" and size >= 16384:
+                # The inbox bound (QUEUE_BYTES, a sixteenth of the heap) sets
+                # how many bytes move per thread hand-off.
+                big = send_rates(runtime, ("send-client-1m", "send-raw"), size, count, repeat)
+                why.append("%-12s send %5d B with a 1 MB inbox (inbox_bytes=1 << 20): %.0f MB/s, "
+                           "%.2fx raw" % (runtime, size, big["send-client-1m"][0],
+                                          big["send-client-1m"][0] / big["send-raw"][0]))
         size, count = SEND_SIZES[0]
         each = send_rate(runtime, "send-client-each", size, count // (8 if args.quick else 1), repeat)
         rows.append((runtime, "send %d B one write each" % size, each, raw64[runtime],

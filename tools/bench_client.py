@@ -8,6 +8,7 @@ server's first-to-last-byte span instead); rtt modes time the round trips
 only; recv modes time from the first byte to the end of the stream.  Modes:
   send-client / send-raw / send-asyncio   COUNT messages of SIZE bytes to a sink
   send-client-each                        the same with one write per message
+  send-client-1m                          the same with a 1 MB inbox
   rtt-client / rtt-raw                    COUNT round trips of SIZE bytes via an echo server
   recv-client / recv-raw                  read until the server closes
   idle                                    hold one silent connection until stdin closes
@@ -122,6 +123,14 @@ def send_client(port, message, count):
     return len(message) * count
 
 
+def send_client_1m(port, message, count):
+    """As send_client, with a 1 MB inbox: fewer hand-offs per byte."""
+    Pipeline(Repeat(message, count),
+             ThreadedTCPClient("127.0.0.1", port, inbox_bytes=1 << 20)).activate()
+    scheduler.run.runThreads()
+    return len(message) * count
+
+
 def send_client_each(port, message, count):
     """As send_client, but every message is its own write (no coalescing)."""
     Pipeline(Repeat(message, count),
@@ -208,7 +217,8 @@ def idle(port, message, count):
     return 0, 0
 
 
-MODES = {"send-client": send_client, "send-client-each": send_client_each, "send-raw": send_raw, "send-asyncio": send_asyncio,
+MODES = {"send-client": send_client, "send-client-each": send_client_each,
+         "send-client-1m": send_client_1m, "send-raw": send_raw, "send-asyncio": send_asyncio,
          "rtt-client": rtt_client, "rtt-raw": rtt_raw,
          "recv-client": recv_client, "recv-raw": recv_raw, "idle": idle}
 
