@@ -4,8 +4,8 @@ that does not use them, on the MicroPython unix port (issue 7).
     .venv/bin/python tools/extras_cost.py
 
 Measures importing ThreadedTCPClient and making one, twice, side by side:
-as it is, and with the hooks the extras need cut out of the module (the
-``**extras`` argument, the socket layer, ``answer()`` on control).  Both
+as it is, and with the one hook the extras need cut out of the module (the
+``**extras`` argument handed to Kamaelia.Internet.Extras).  Both
 copies of the library live in temporary directories of the same path
 length, and the heap is settled the same way (a stack scrub, then
 ``gc.collect()``), because MicroPython's conservative GC and qstr pools
@@ -31,12 +31,6 @@ HOOKS = [
     ("        if extras:                      # ssl=, server_hostname=, statistics=\n"
      "            from Kamaelia.Internet.Extras import setup\n"
      "            setup(self, **extras)\n", ""),
-    ("            return sock if self._layer is None else self._layer(sock)",
-     "            return sock"),
-    ('                if hasattr(msg, "answer"):\n'
-     "                    msg.answer(self)        # e.g. statisticsRequest\n", ""),
-    ("    _layer = None   # wraps each connected socket: ssl=, statistics= (see Extras.py)\n",
-     ""),
 ]
 
 PROBE = """

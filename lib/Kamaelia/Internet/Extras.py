@@ -26,7 +26,11 @@ def setup(client, **extras):
     ssl = extras.get("ssl")
     if ssl is not None and ssl is not False:
         from Kamaelia.Internet.TLS import layer
-        client._layer = layer(ssl, extras.get("server_hostname") or client.host)
+        wrap = layer(ssl, extras.get("server_hostname") or client.host)
+        connect = client._connect
+        # An instance attribute in front of the method: the client keeps no
+        # hook for this (set before its threads exist, as they require).
+        client._connect = lambda: wrap(connect())
     if extras.get("statistics"):
         from Kamaelia.Internet.Statistics import count
         count(client)

@@ -128,8 +128,6 @@ class ReconnectingTCPClient(ThreadedTCPClient):
                 return True
             if isinstance(msg, producerFinished):
                 self._finishing = True
-            elif hasattr(msg, "answer"):
-                msg.answer(self)        # e.g. statisticsRequest
         return False
 
     def _absorb(self):

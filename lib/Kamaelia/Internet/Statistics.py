@@ -7,9 +7,10 @@ so it pays nothing for them (not even per write).
 With ``statistics=True``:
 - ``client.statistics()`` returns a ``connectionStatistics`` snapshot at
   any time, from any thread.
-- A ``statisticsRequest`` on "control" makes the client send one out of its
-  "stats" outbox.  A client without statistics ignores the request (it has
-  no "stats" outbox to answer on).
+- A ``statisticsRequest`` on "control" is answered with one out of the
+  "stats" outbox as soon as it arrives (by the scheduler's thread; the
+  client's thread never sees it).  A client without statistics ignores the
+  request (it has no "stats" outbox to answer on).
 - The counters: ``bytes_sent`` (taken by the socket), ``bytes_received``,
   ``connects`` (connections that came up, after the TLS handshake with
   ``ssl=``), ``errors`` (connection attempts and connections that ended in
@@ -17,15 +18,12 @@ With ``statistics=True``:
 - Counting costs one more Python call per socket send and recv.
 """
 
-from Axon.Box import Box
+from Axon.Box import Box, LockedBox
 from Axon.Ipc import ipc
 
 
 class statisticsRequest(ipc):
-    def answer(self, client):
-        """Called by the client's thread when this arrives on "control"."""
-        if "stats" in client.outboxes:
-            client.send_wait(client.statistics(), "stats")
+    pass
 
 
 class connectionStatistics(ipc):
@@ -67,16 +65,29 @@ class _CountingSocket(object):
         self.sock.close()
 
 
+class _AnsweringControl(LockedBox):
+    """The "control" inbox of a client with statistics: a statisticsRequest
+    is answered as it arrives, on the scheduler's thread, and not stored
+    (the client's own thread never sees it).  If the answer cannot be
+    queued, the sender gets noSpaceInBox, as for any full inbox."""
+
+    def put(self, message):
+        if not isinstance(message, statisticsRequest):
+            LockedBox.put(self, message)
+        elif self.items is not None:        # a finished client drops it
+            self.owner.send(self.owner.statistics(), "stats")
+
+
 def count(client):
     """Turn statistics on for ``client``; called from its ``__init__``,
     before its threads exist (they must not add attributes)."""
     counts = connectionStatistics()
-    layer = client._layer
+    connect = client._connect
     session = client._session
     connected = client._connected
 
-    def counting_layer(sock):
-        return _CountingSocket(sock if layer is None else layer(sock), counts)
+    def counting_connect():
+        return _CountingSocket(connect(), counts)
 
     def counting_session():
         stopped = session()
@@ -92,8 +103,9 @@ def count(client):
         return connectionStatistics(counts.bytes_sent, counts.bytes_received,
                                     counts.connects, counts.errors)
 
-    client._layer = counting_layer
+    client._connect = counting_connect
     client._session = counting_session
     client._connected = counting_connected
     client.statistics = statistics
     client.outboxes["stats"] = Box(client, "stats", False)
+    client.inboxes["control"] = _AnsweringControl(client, "control")

@@ -22,8 +22,6 @@ Boxes:
 - "control": ``producerFinished`` (and ``socketShutdown``): everything that
   reached "inbox" before it goes to the server, then the socket closes.
   ``shutdownMicroprocess``: the socket closes now, unsent data is dropped.
-  A message with an ``answer(client)`` method (``statisticsRequest``) is
-  answered by the client's thread.
 - "outbox": data received from the server, as ``bytes`` of at most
   ``recv_size`` bytes, in order (default 2048, or QUEUE_BYTES / 8 when
   that is smaller: a MicroPython heap under 256 KB).
@@ -84,7 +82,6 @@ class _Abandoned(Exception):
 
 
 class ThreadedTCPClient(threadedcomponent):
-    _layer = None   # wraps each connected socket: ssl=, statistics= (see Extras.py)
     # The module docstring says what each box carries; these stay short
     # because every string here costs heap on a board.
     Inboxes = {"inbox": "data to send", "control": "producerFinished, shutdownMicroprocess"}
@@ -221,7 +218,7 @@ class ThreadedTCPClient(threadedcomponent):
                 sock.close()
                 error = exc
                 continue
-            return sock if self._layer is None else self._layer(sock)
+            return sock
         raise error
 
     def _serve(self, sock):
@@ -238,8 +235,6 @@ class ThreadedTCPClient(threadedcomponent):
                     return True
                 if isinstance(msg, shutdownMicroprocess):
                     return True
-                if hasattr(msg, "answer"):
-                    msg.answer(self)        # e.g. statisticsRequest
                 continue
             messages = inbox.take_all()
             if messages:
