@@ -8,6 +8,7 @@ the scheduler.  Keyword arguments to the constructor become attributes.
 Boxes at their edges:
 - ``send`` to an outbox linked nowhere drops the message (Axon behaviour);
   into a full inbox it raises ``noSpaceInBox`` and nothing is stored.
+  ``yield from self.send_when_room(msg)`` waits for room instead.
 - ``recv`` takes the oldest message (FIFO) or raises ``IndexError`` when
   the box is empty; taking from a box that was full wakes its producers.
 - A delivery wakes the receiving component if it had paused.
@@ -18,7 +19,8 @@ Boxes at their edges:
   are dropped, and producers paused on them are woken.
 """
 
-from Axon.AxonExceptions import BoxAlreadyLinkedToDestination, invalidComponentInterface
+from Axon.AxonExceptions import (BoxAlreadyLinkedToDestination, invalidComponentInterface,
+                                 noSpaceInBox)
 from Axon.Box import Box
 from Axon import Scheduler as _scheduler_module
 
@@ -180,6 +182,22 @@ class component(object):
 
     def pause(self):
         self._paused = True
+
+    def send_when_room(self, message, boxname="outbox"):
+        """``yield from self.send_when_room(msg)`` in ``main()``: sends,
+        pausing (and giving the scheduler its turn) while the receiving
+        inbox is full; the value is how many times it had to wait.  A
+        generator per message: a loop that sends very many small messages
+        is faster catching ``noSpaceInBox`` itself."""
+        waits = 0
+        while True:
+            try:
+                self.send(message, boxname)
+                return waits
+            except noSpaceInBox:
+                waits += 1
+                self.pause()
+                yield 1
 
     def _delivered(self):
         scheduler = self._scheduler

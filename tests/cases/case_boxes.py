@@ -154,17 +154,49 @@ def test_any_ready_and_activate_returns_self():
     assert len(k.signals) == 1
 
 
-def test_back_pressure_wakes_paused_producer():
-    src = Source(list(range(200)), finish=producerFinished())
+def run_into_small_inbox(src, size):
+    """src's outbox and signal into a Collector whose inbox holds ``size``;
+    runs both and returns the Collector."""
     sink = Collector()
-    sink.setInboxSize("inbox", 3)
+    sink.setInboxSize("inbox", size)
     src.link((src, "outbox"), (sink, "inbox"))
     src.link((src, "signal"), (sink, "control"))
     src.activate()
     sink.activate()
     scheduler.run.runThreads()
+    return sink
+
+
+def test_back_pressure_wakes_paused_producer():
+    src = Source(list(range(200)), finish=producerFinished())
+    sink = run_into_small_inbox(src, 3)
     assert sink.data == list(range(200))
     assert src.full > 0
+
+
+class WaitCounter(component):
+    """Sends 0..9 with send_when_room, keeping how often each send waited,
+    then tries a box it does not have, then finishes."""
+
+    def main(self):
+        self.waits = []
+        self.error = None
+        for i in range(10):
+            self.waits.append((yield from self.send_when_room(i)))
+        try:
+            yield from self.send_when_room(1, "nowhere")
+        except invalidComponentInterface as exc:
+            self.error = str(exc)
+        self.send(producerFinished(), "signal")
+
+
+def test_send_when_room_waits_while_full_and_says_how_often():
+    src = WaitCounter()
+    sink = run_into_small_inbox(src, 4)
+    assert sink.data == list(range(10)), sink.data
+    assert src.waits[:4] == [0, 0, 0, 0], src.waits
+    assert sum(src.waits) >= 1, src.waits
+    assert "nowhere" in src.error, src.error
 
 
 def test_add_and_remove_children():

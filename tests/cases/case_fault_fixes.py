@@ -20,7 +20,7 @@ from Kamaelia.IPC import socketShutdown
 from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Chassis.Graphline import Graphline
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
-from testkit import (TestServer, Source, Collector, Trigger, Repeat, Digest, Raiser,
+from testkit import (run_expecting, TestServer, Source, Collector, Trigger, Repeat, Digest, Raiser,
                      pattern, sha256hex, prefix_sha256)
 
 STOP_BOUND_MS = 200 + 400       # stop_poll (0.2 s default) + margin
@@ -145,11 +145,7 @@ def test_error_downstream_reaches_the_caller_and_the_client_closes():
         server = TestServer("forever", seed=2)
         client = ThreadedTCPClient("127.0.0.1", server.port)
         Pipeline(client, Raiser(200000, ValueError("boom downstream")), Collector()).activate()
-        try:
-            scheduler.run.runThreads()
-        except ValueError as exc:
-            assert "boom downstream" in str(exc), exc
-        else:
-            raise AssertionError("runThreads() returned instead of raising")
+        exc = run_expecting(ValueError)
+        assert "boom downstream" in str(exc), exc
         result = server.result(timeout=5)
         assert result["done"] and result["closed_by_client"], (round, result)

@@ -5,7 +5,7 @@ from Axon.ThreadedComponent import threadedcomponent
 from Axon.Scheduler import scheduler
 from Axon.AxonExceptions import AxonException
 from Axon.Ipc import producerFinished, newComponent
-from testkit import Source, Collector
+from testkit import Source, Collector, run_expecting
 
 
 class Boom(Exception):
@@ -47,12 +47,9 @@ class Spawner(component):
 
 def expect_boom(comp, text):
     comp.activate()
-    try:
-        scheduler.run.runThreads()
-    except Boom as exc:
-        assert str(exc) == text
-        return exc
-    raise AssertionError("runThreads() did not raise")
+    exc = run_expecting(Boom)
+    assert str(exc) == text
+    return exc
 
 
 def test_run_returns_when_all_done():
@@ -77,12 +74,8 @@ def test_exception_in_thread_reaches_caller():
 
 def test_deadlock_is_an_error_not_a_hang():
     w = Waiter().activate()
-    try:
-        scheduler.run.runThreads()
-    except AxonException as exc:
-        assert "deadlock" in str(exc) and w.name in str(exc)
-    else:
-        raise AssertionError("expected AxonException")
+    exc = run_expecting(AxonException)
+    assert "deadlock" in str(exc) and w.name in str(exc)
 
 
 def test_delivery_wakes_a_paused_component():

@@ -14,7 +14,6 @@ import sys
 
 from axonport import ticks_ms, ticks_diff
 from Axon.Component import component
-from Axon.AxonExceptions import noSpaceInBox
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Axon.Scheduler import scheduler
 from Kamaelia.Chassis.Pipeline import Pipeline
@@ -41,13 +40,7 @@ class Meter(component):
                 used = measure()
                 if used > self.peak:
                     self.peak = used
-                while True:
-                    try:
-                        self.send(msg, "outbox")
-                        break
-                    except noSpaceInBox:
-                        self.pause()
-                        yield 1
+                yield from self.send_when_room(msg)
             while self.dataReady("control"):
                 msg = self.recv("control")
                 self.send(msg, "signal")

@@ -26,7 +26,6 @@ from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Chassis.Graphline import Graphline
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
 from Axon.Component import component
-from Axon.AxonExceptions import noSpaceInBox
 from testkit import (Source, Collector, Repeat, Raiser, pattern,
                      count_fds, count_threads, settle)
 
@@ -128,13 +127,7 @@ class _Tap(component):
         while self.passed < self.count:
             while self.dataReady("inbox"):
                 data = self.recv("inbox")
-                while True:
-                    try:
-                        self.send(data, "outbox")
-                        break
-                    except noSpaceInBox:
-                        self.pause()
-                        yield 1
+                yield from self.send_when_room(data)
                 self.passed += len(data)
                 if self.passed >= self.count:
                     break

@@ -20,8 +20,8 @@ import binascii
 
 from axonport import ticks_ms, ticks_diff
 from Axon.Component import component
+from Axon.Scheduler import scheduler
 from Axon.ThreadedComponent import threadedcomponent
-from Axon.AxonExceptions import noSpaceInBox
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 
 
@@ -134,14 +134,7 @@ class Source(component):
 
     def main(self):
         for msg in self.messages:
-            while True:
-                try:
-                    self.send(msg, "outbox")
-                    break
-                except noSpaceInBox:
-                    self.full += 1
-                    self.pause()
-                    yield 1
+            self.full += yield from self.send_when_room(msg)
         if self.finish is not None:
             self.send(self.finish, "signal")
 
@@ -208,7 +201,6 @@ class Trigger(threadedcomponent):
 
 # -- additions for the fault-injection suite (case_faults.py, test_reliability.py)
 
-import gc
 import sys
 
 IS_MICROPYTHON = sys.implementation.name == "micropython"
@@ -294,13 +286,7 @@ class Repeat(component):
         chunk = self.chunk
         for _ in range(self.count):
             msg = bytes(chunk) if self.copy else chunk
-            while True:
-                try:
-                    self.send(msg, "outbox")
-                    break
-                except noSpaceInBox:
-                    self.pause()
-                    yield 1
+            yield from self.send_when_room(msg)
             self.sent += len(msg)
         if self.finish is not None:
             self.send(self.finish, "signal")
@@ -322,59 +308,12 @@ class Raiser(component):
             while self.dataReady("inbox"):
                 data = self.recv("inbox")
                 self.seen += len(data)
-                while True:
-                    try:
-                        self.send(data, "outbox")
-                        break
-                    except noSpaceInBox:
-                        self.pause()
-                        yield 1
+                yield from self.send_when_room(data)
                 if self.seen >= self.after:
                     raise self.exc
             while self.dataReady("control"):
                 msg = self.recv("control")
                 self.send(msg, "signal")
-                if isinstance(msg, (producerFinished, shutdownMicroprocess)):
-                    return
-            self.pause()
-            yield 1
-
-
-class Meter(component):
-    """Passes "inbox" to "outbox" and "control" to "signal" (waiting while
-    the receiver is full) and records the largest heap in use seen on each
-    message: ``peak`` (gc.mem_alloc() on MicroPython, 0 elsewhere)."""
-
-    def __init__(self):
-        component.__init__(self)
-        self.peak = 0
-        self.messages = 0
-
-    def _forward(self, msg, box):
-        while True:
-            try:
-                self.send(msg, box)
-                return
-            except noSpaceInBox:
-                self.pause()
-                yield 1
-
-    def main(self):
-        measure = getattr(gc, "mem_alloc", None)
-        while True:
-            while self.dataReady("inbox"):
-                msg = self.recv("inbox")
-                self.messages += 1
-                if measure is not None:
-                    used = measure()
-                    if used > self.peak:
-                        self.peak = used
-                for step in self._forward(msg, "outbox"):
-                    yield step
-            while self.dataReady("control"):
-                msg = self.recv("control")
-                for step in self._forward(msg, "signal"):
-                    yield step
                 if isinstance(msg, (producerFinished, shutdownMicroprocess)):
                     return
             self.pause()
@@ -402,11 +341,20 @@ def settle(measure, target, timeout_ms=2000):
         sleep_ms(5)
 
 
+def run_expecting(kind):
+    """Run the scheduler, which must end with an exception of ``kind``:
+    returns that exception (a plain return is an AssertionError)."""
+    try:
+        scheduler.run.runThreads()
+    except kind as exc:
+        return exc
+    raise AssertionError("runThreads() returned instead of raising %s" % kind.__name__)
+
+
 def echo_through(client, messages, stop_after):
     """Source(messages) -> client -> Collector, which stops the client once
     ``stop_after`` bytes came back; runs it; returns the Collector."""
     from Kamaelia.Chassis.Graphline import Graphline
-    from Axon.Scheduler import scheduler
     k = Collector(stop_after=stop_after)
     Graphline(SRC=Source(messages), CLIENT=client, OUT=k,
               linkages={("SRC", "outbox"): ("CLIENT", "inbox"),
