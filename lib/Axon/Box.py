@@ -3,35 +3,57 @@
 A box either stores messages (an inbox that nothing forwards) or forwards
 them: ``target`` names the next box of the chain.  A message sent to an
 outbox follows the chain to its final box: an inbox stores it, an outbox at
-the end of a chain (linked nowhere) drops it, as Axon does.  A size limit
-(``maxsize`` messages) is checked only at the final box; a full box raises
-``noSpaceInBox`` and keeps what it already holds.
+the end of a chain (linked nowhere) drops it, as Axon does.  A closed box
+(its owner finished) drops what it is sent.
 
-Every box remembers the boxes that forward into it (``sources``).  When a
-box has refused a message, the next message taken out of it wakes the
-owners of all of them, so a producer that paused on ``noSpaceInBox`` runs
-again.  A closed box (its owner finished) drops what it is sent.
+Limits are checked only at the final box.  Every storing box but "control"
+has one, ``maxsize`` messages (``QUEUE_LENGTH`` unless its owner says
+otherwise), and it means one of two things:
+
+- **Held, not refused** (the default): a box that is full still takes the
+  message, and ``put`` answers True; the sending component is then held at
+  its next ``yield`` until the box has room again (see Scheduler.py).  So
+  memory stays bounded and no exception reaches code that never asked for
+  one.  Only a step that goes on sending into a full box without yielding,
+  until it holds ``FLOOD`` times its limit, gets ``noSpaceInBox``, with a
+  message saying so.
+- **Refused** (``strict``, set by ``setInboxSize``, as in Kamaelia): a full
+  box raises ``noSpaceInBox`` and keeps what it already holds.
+
+Either way the box is marked ``full``; the take that makes room again clears
+the mark and wakes the owners of every box that forwards into it
+(``sources``), so a held or paused producer runs again.
 
 ``LockedBox`` is the inbox of a threaded component: its owner's thread
 takes from it while the scheduler's thread puts into it, so every access
 holds the owner's lock.  It may also bound the bytes it holds
 (``maxbytes``, counting ``bytes``/``bytearray``/``memoryview``/``str``
-lengths): a message that would go over is refused unless the box is empty,
-so one large message still gets through.  ``put`` runs on the scheduler's
-thread; while a component's step runs, the waiting thread is woken when
-that step ends (one wake for a burst, not one per message).
+lengths) the same way; one large message is always taken into an empty box.
+``put`` runs on the scheduler's thread; while a component's step runs, the
+waiting thread is woken when that step ends (one wake for a burst, not one
+per message).
 """
 
+from axonport import QUEUE_BYTES
 from Axon.AxonExceptions import noSpaceInBox
+
+# Messages an inbox holds before its producers are held: Kamaelia's 1000
+# where the heap allows; on a small heap one per 64 bytes of QUEUE_BYTES
+# (64 on a 64 KB MicroPython heap, 128 on 128 KB).
+QUEUE_LENGTH = max(16, min(1000, QUEUE_BYTES // 64))
+
+# A box that holds FLOOD times its limit was filled by a step that never
+# yielded: holding the sender cannot help, so the send is refused.
+FLOOD = 4
 
 _COMPACT = 32
 _SIZED = (bytes, bytearray, memoryview, str)
 
 
-def _full(box):
-    box.refused = True
-    return noSpaceInBox("inbox %r of %s is full (%d messages)"
-                        % (box.name, box.owner.name, len(box.items) - box.head))
+def _full(box, waiting):
+    box.full = True
+    return noSpaceInBox("%r is full (%d messages)%s" % (box, waiting, "" if box.strict else
+                        ": one step sent them without a yield, where it would wait"))
 
 
 def _empty(box):
@@ -40,11 +62,12 @@ def _empty(box):
 
 class Box(object):
     # A forwarding box (an outbox) never stores: it keeps these class
-    # defaults, and its instance holds four attributes, not eight.
+    # defaults, and its instance holds four attributes, not nine.
     items = None
     head = 0
     maxsize = None
-    refused = False
+    full = False
+    strict = False
 
     def __init__(self, owner, name, storing, maxsize=None):
         self.owner = owner
@@ -52,46 +75,58 @@ class Box(object):
         self.target = None
         self.sources = ()           # a tuple, replaced when a link is made or removed
         if storing:
+            # Every attribute another thread may write exists from the start.
             self.items = []
             self.head = 0
             self.maxsize = maxsize
-            self.refused = False
+            self.full = False
+            self.strict = False
 
     def __repr__(self):
         return "<box %r of %s>" % (self.name, self.owner.name)
 
     def deliver(self, message):
-        """Send ``message`` along the chain that starts at this box."""
+        """Send ``message`` along the chain that starts at this box; the
+        final box if it is now full (the sender should be held), else None."""
         box = self
         while box.target is not None:
             box = box.target
-        if box.items is not None:
-            box.put(message)
+        if box.items is not None and box.put(message):
+            return box
+        return None
 
     def put(self, message):
+        """Store ``message``; True if the box is now full and holds its
+        senders (a strict box refuses instead: never True)."""
         items = self.items
         if items is None:
-            return
-        if self.maxsize is not None and len(items) - self.head >= self.maxsize:
-            raise _full(self)
+            return False
+        maxsize = self.maxsize
+        if maxsize is not None:
+            waiting = len(items) - self.head
+            if waiting >= maxsize and (self.strict or waiting >= FLOOD * maxsize):
+                raise _full(self, waiting)
+            if waiting + 1 >= maxsize:
+                self.full = True
         items.append(message)
         self.owner._delivered()
+        return self.full and not self.strict
 
     def __len__(self):
         return len(self.items) - self.head if self.items is not None else 0
 
     def take(self):
         message = self._pop()
-        if self.refused:
-            self.refused = False
+        if self.full and (self.maxsize is None or len(self.items) - self.head < self.maxsize):
+            self.full = False
             self.wake_sources(False)
         return message
 
     def take_all(self):
         """Every waiting message, oldest first, as a list (maybe empty)."""
         taken = self._pop_all()
-        if self.refused:
-            self.refused = False
+        if self.full:
+            self.full = False
             self.wake_sources(False)
         return taken
 
@@ -133,6 +168,7 @@ class Box(object):
         if self.items is not None:
             self.items = None
             self.head = 0
+            self.full = False
             self.wake_sources(False)
 
     def drain_into(self, other):
@@ -158,6 +194,9 @@ class LockedBox(Box):
             self.lock.release()
         if message is not None:
             message.release()   # after the lock, which the woken thread takes first
+        # Read without the lock: only a put sets full, and the take that
+        # clears it wakes this box's producers afterwards.
+        return self.full and not self.strict
 
     def _store(self, message):
         """put() with the lock held: the wake-up lock to release, or None."""
@@ -166,18 +205,28 @@ class LockedBox(Box):
         if items is None:
             return None
         waiting = len(items) - self.head
-        if self.maxsize is not None and waiting >= self.maxsize:
-            raise _full(self)
+        maxsize = self.maxsize
+        if maxsize is not None and waiting >= maxsize and (
+                self.strict or waiting >= FLOOD * maxsize):
+            raise _full(self, waiting)
         if self.maxbytes is not None and isinstance(message, _SIZED):
-            held = self.held + len(message)
-            if held > self.maxbytes and waiting:
-                raise _full(self)
-            self.held = held
+            self._count_bytes(waiting, len(message))
         items.append(message)
+        if maxsize is not None and waiting + 1 >= maxsize:
+            self.full = True
         owner = self.owner
         if owner._thread_wake_pending:
             return None         # the usual case in a burst: skip the call
         return owner._wake_for_put()
+
+    def _count_bytes(self, waiting, size):
+        held = self.held + size
+        limit = self.maxbytes
+        if held > limit and waiting and (self.strict or held > FLOOD * limit):
+            raise _full(self, waiting)
+        self.held = held
+        if held >= limit:
+            self.full = True
 
     def __len__(self):
         self.lock.acquire()
@@ -193,10 +242,14 @@ class LockedBox(Box):
         message = self._pop()
         if self.maxbytes is not None and isinstance(message, _SIZED):
             self.held -= len(message)
-        refused = self.refused
-        self.refused = False
+        room = False
+        if self.full:
+            waiting = len(self.items) - self.head
+            room = (self.maxsize is None or waiting < self.maxsize) and (
+                self.maxbytes is None or self.held < self.maxbytes or not waiting)
+            self.full = not room
         self.lock.release()
-        if refused:
+        if room:
             self.wake_sources(True)
         return message
 
@@ -205,10 +258,10 @@ class LockedBox(Box):
         lock.acquire()
         taken = self._pop_all()
         self.held = 0
-        refused = self.refused
-        self.refused = False
+        full = self.full
+        self.full = False
         lock.release()
-        if refused:
+        if full:
             self.wake_sources(True)
         return taken
 
@@ -218,6 +271,7 @@ class LockedBox(Box):
         self.items = None
         self.head = 0
         self.held = 0
+        self.full = False
         self.lock.release()
         if items is not None:
             self.wake_sources(False)

@@ -3,26 +3,45 @@
 A subclass declares ``Inboxes`` and ``Outboxes`` (dicts of name to
 description, or lists of names; defaults inbox/control and outbox/signal)
 and writes ``main()`` as a generator: each ``yield`` hands control back to
-the scheduler.  Keyword arguments to the constructor become attributes.
+the scheduler.  Keyword arguments to the constructor become attributes.  A
+class without ``main()`` is an old-style component: ``initialiseComponent()``
+once, ``mainBody()`` once a step while it returns a true value, then
+``closeDownComponent()``.  ``main()`` may yield ``newComponent(...)`` to
+have components activated, or ``WaitComplete(generator)`` to run that
+generator in its place until it ends.
 
 Boxes at their edges:
-- ``send`` to an outbox linked nowhere drops the message (Axon behaviour);
-  into a full inbox it raises ``noSpaceInBox`` and nothing is stored.
+- ``send`` to an outbox linked nowhere drops the message (Axon behaviour).
+- Back-pressure: every inbox but "control" holds a bounded number of
+  messages (``Axon.Box.QUEUE_LENGTH`` unless the owner says otherwise).  A
+  ``send`` into a full one still takes the message, and the sender is held
+  at its next ``yield`` until the box has room: no exception, bounded
+  memory.  Only a step that goes on sending into a full box without
+  yielding gets ``noSpaceInBox`` (at ``Axon.Box.FLOOD`` times the limit).
+  After ``setInboxSize(box, n)`` that box keeps Kamaelia's meaning: a send
+  into it when full raises ``noSpaceInBox`` and stores nothing;
   ``yield from self.send_when_room(msg)`` waits for room instead.
 - ``recv`` takes the oldest message (FIFO) or raises ``IndexError`` when
-  the box is empty; taking from a box that was full wakes its producers.
+  the box is empty; the take that makes room in a full box wakes its
+  producers.
 - A delivery wakes the receiving component if it had paused.
 - An outbox links to one destination; linking it again raises
   ``BoxAlreadyLinkedToDestination``.  Many outboxes may feed one inbox.
-- When a component finishes, the links it made are removed and its
-  inboxes close: what is still in them is discarded, later sends to them
-  are dropped, and producers paused on them are woken.
+- When a component finishes (or is stopped: ``stop()``, which takes effect
+  at its next turn), ``stop()`` is called, the links it made are removed
+  and its inboxes close: what is still in them is discarded, later sends
+  to them are dropped, and producers held or paused on them are woken.
+
+Kamaelia's ``Axon.Component`` also hands out ``scheduler``, the Ipc
+messages and ``noSpaceInBox``; so does this module (``from Axon.Component
+import component, scheduler, newComponent``).
 """
 
 from Axon.AxonExceptions import (BoxAlreadyLinkedToDestination, invalidComponentInterface,
                                  noSpaceInBox)
-from Axon.Box import Box
-from Axon import Scheduler as _scheduler_module
+from Axon.Box import Box, QUEUE_LENGTH
+from Axon.Scheduler import scheduler
+from Axon.Ipc import ipc, newComponent, producerFinished, shutdownMicroprocess
 
 
 def no_box(comp, kind, boxname):
@@ -46,11 +65,13 @@ class component(object):
         self.name = "%s_%x" % (self.__class__.__name__, id(self) & 0xffffff)
         self._alive = False
         self._done = False
+        self._stopped = False
         self._paused = False
         self._queued = False
         self._xqueued = False
+        self._held = None           # the full box this component waits on
         self._gen = None
-        self._scheduler = None
+        self.scheduler = None
         self._parent = None
         self.children = []
         self._links = ()            # a tuple, replaced on change: no list per component
@@ -65,7 +86,7 @@ class component(object):
         return "<%s>" % self.name
 
     def _make_inbox(self, name):
-        return Box(self, name, True)
+        return Box(self, name, True, None if name == "control" else QUEUE_LENGTH)
 
     # -- boxes ----------------------------------------------------------------
 
@@ -75,8 +96,8 @@ class component(object):
             raise no_box(self, "outbox", boxname)
         while box.target is not None:
             box = box.target
-        if box.items is not None:
-            box.put(message)
+        if box.items is not None and box.put(message):
+            self._held = box
 
     def recv(self, boxname="inbox"):
         return self._inbox(boxname).take()
@@ -97,7 +118,11 @@ class component(object):
         return box
 
     def setInboxSize(self, boxname, size):
-        self._inbox(boxname).maxsize = size
+        """Bound ``boxname`` to ``size`` messages, refusing more: a send
+        into it when full raises ``noSpaceInBox`` (Kamaelia's meaning)."""
+        box = self._inbox(boxname)
+        box.maxsize = size
+        box.strict = True
 
     def _box(self, end, outbox_side):
         """The box named by one end, (component, boxname), of a link."""
@@ -145,6 +170,11 @@ class component(object):
                     if other is not src:
                         rest += (other,)
                 dst.sources = rest
+                # A producer held on that box would wait for a take that no
+                # longer concerns it.
+                if src.owner._held is not None:
+                    src.owner._held = None
+                    src.owner._wake_producer(False)
             else:
                 kept += (linkage,)
         self._links = kept
@@ -163,9 +193,6 @@ class component(object):
             child._parent = None
             self.unlink(thecomponent=child)
 
-    def childComponents(self):
-        return list(self.children)
-
     def childrenDone(self):
         """True when every child has finished; finished children are removed."""
         for child in list(self.children):
@@ -174,7 +201,7 @@ class component(object):
         return not self.children
 
     def activate(self, Scheduler=None, Tracker=None, mainmethod="main"):
-        (Scheduler or _scheduler_module.scheduler.run).activate(self)
+        (Scheduler or scheduler.run).activate(self)
         return self
 
     def _generator(self):
@@ -183,34 +210,28 @@ class component(object):
     def pause(self):
         self._paused = True
 
-    def send_when_room(self, message, boxname="outbox"):
-        """``yield from self.send_when_room(msg)`` in ``main()``: sends,
-        pausing (and giving the scheduler its turn) while the receiving
-        inbox is full; the value is how many times it had to wait.  A
-        generator per message: a loop that sends very many small messages
-        is faster catching ``noSpaceInBox`` itself."""
-        waits = 0
-        while True:
-            try:
-                self.send(message, boxname)
-                return waits
-            except noSpaceInBox:
-                waits += 1
-                self.pause()
-                yield 1
+    def stop(self):
+        """Halt: the component ends at its next turn without running on
+        (its generator is closed, so its ``finally`` blocks run).  Also
+        called by the scheduler when a component finishes by itself; a
+        subclass that overrides it calls this one."""
+        if not self._stopped:
+            self._stopped = True
+            if self.scheduler is not None and self._alive:
+                self.scheduler.wake_from_thread(self)
 
     def _delivered(self):
-        scheduler = self._scheduler
+        scheduler = self.scheduler
         if scheduler is not None and self._paused:
             scheduler.wake(self)
 
     def _wake_producer(self, from_thread):
-        scheduler = self._scheduler
+        scheduler = self.scheduler
         if scheduler is None or not self._alive:
             return
         if from_thread:
             scheduler.wake_from_thread(self)
-        elif self._paused:
+        elif self._paused or self._held is not None:
             scheduler.wake(self)
 
     def _closeDown(self):
@@ -224,6 +245,11 @@ class component(object):
     def _abandon(self):
         pass
 
-    def main(self):
-        yield 1
+    def __getattr__(self, name):
+        # Only for names not found the usual way: the seldom used methods
+        # (run, Inbox, the old-style main, ...) load on first use.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        from Axon.Seldom import component_method
+        return component_method(self, name)
 

@@ -5,7 +5,8 @@ stop"; ``shutdownMicroprocess`` (and its subclass ``shutdown``) means "stop
 now".  Components pass either on through "signal" so a Pipeline winds down.
 
 The messages every program uses are defined here; the rarely used ones
-(``shutdown``, ``notify``, ``status``, ``errorInformation``) live in
+(``shutdown``, ``notify``, ``status``, ``errorInformation``,
+``WaitComplete``) live in
 ``Axon.IpcMore`` and load on first use (``from Axon.Ipc import notify``
 still works), which keeps them off a small board's heap.
 """

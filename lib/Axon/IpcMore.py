@@ -27,3 +27,12 @@ class errorInformation(ipc):
         self.caller = caller
         self.exception = exception
         self.message = message
+
+
+class WaitComplete(ipc):
+    """Yield one from ``main()`` to run a generator in its place until that
+    generator ends; ``main()`` then goes on after the yield."""
+
+    def __init__(self, *args, **argd):
+        self.args = args
+        self.argd = argd

@@ -1,12 +1,20 @@
 """The scheduler: runs the ``main()`` generators of active components.
 
 ``scheduler.run.runThreads()`` runs rounds: every component that is not
-paused gets one step (one ``next()`` of its generator).  It returns when no
-component is left.  When every component is paused it blocks on a lock
+paused or held gets one step (one ``next()`` of its generator).  It returns
+when no component is left.
+
+A component is *held* after a send filled the inbox it sent to (see
+Box.py): it is not stepped again until that box has room; the take that
+makes room wakes it.  This is back-pressure without exceptions.  A
+component that yields ``newComponent(...)`` has those activated; one that
+yields ``WaitComplete(gen)`` has ``gen`` run in its place until ``gen``
+ends (Axon.Seldom does both).  A stopped component (``stop()``) is
+finished at its next turn: its generator is closed, not run.  When every component is paused it blocks on a lock
 until a delivery or a threaded component's thread wakes it: no CPU is used
 while idle.  If every component is paused and no thread is running, nothing
 can ever wake them, so it raises ``AxonException`` naming them instead of
-hanging.
+hanging (held components are named with the box they wait on).
 
 An exception raised inside a component ends ``runThreads()`` with that
 exception and its traceback.  Before it propagates, every threaded component
@@ -23,8 +31,13 @@ woken once per message.
 """
 
 from axonport import allocate_lock
-from Axon.AxonExceptions import AxonException
-from Axon.Ipc import newComponent
+from Axon.Ipc import ipc
+
+
+def _seldom():
+    """Axon.Seldom (what a program seldom needs), loaded on first use."""
+    from Axon import Seldom
+    return Seldom
 
 
 class scheduler(object):
@@ -41,6 +54,7 @@ class scheduler(object):
         self._signal.acquire()   # held = no wake pending
         self._stepping = False   # a component's step is running (scheduler thread)
         self._wake_after_step = []   # threaded components to wake after this step
+        self._detours = {}       # component: generators suspended by WaitComplete
 
     # -- called on the scheduler's thread ------------------------------------
 
@@ -50,7 +64,7 @@ class scheduler(object):
             raise TypeError("%s.main() must be a generator (it needs a yield)"
                             % comp.__class__.__name__)
         comp._gen = gen
-        comp._scheduler = self
+        comp.scheduler = self
         comp._alive = True
         comp._paused = False
         self._live.append(comp)
@@ -81,18 +95,27 @@ class scheduler(object):
                     comp._queued = False
                     if not comp._alive:
                         continue
+                    held = comp._held
+                    if held is not None:
+                        if held.full:
+                            continue    # the take that makes room wakes it
+                        comp._held = None
+                    if comp._stopped:
+                        comp._gen.close()
+                        self._finished(comp)
+                        continue
                     self._stepping = True
                     try:
                         result = next(comp._gen)
                     except StopIteration:
                         self._end_step()
-                        self._finished(comp)
+                        if not (self._detours and _seldom().detour_ended(self, comp)):
+                            self._finished(comp)
                         continue
                     self._end_step()
-                    if result is not None and isinstance(result, newComponent):
-                        for child in result.components():
-                            child.activate()
-                    if not comp._paused and not comp._queued:
+                    if result is not None and isinstance(result, ipc):
+                        _seldom().obey(self, comp, result)
+                    if not comp._paused and not comp._queued and comp._held is None:
                         comp._queued = True
                         self._next.append(comp)
             lock.acquire()
@@ -103,9 +126,7 @@ class scheduler(object):
             elif not self._next and self._live:
                 if not self._threads:
                     lock.release()
-                    raise AxonException(
-                        "deadlock: every component is paused and no thread "
-                        "can wake them: %s" % ", ".join(c.name for c in self._live))
+                    raise _seldom().deadlock(self)
                 self._sleeping = sleep = True
             lock.release()
             for comp in woken:
@@ -129,6 +150,10 @@ class scheduler(object):
         comp._done = True
         self._live.remove(comp)
         comp._gen = None
+        if self._detours:
+            _seldom().close_detours(self, comp)
+        if not comp._stopped:
+            comp.stop()
         comp._closeDown()
         parent = comp._parent
         if parent is not None and parent._alive:
@@ -168,6 +193,13 @@ class scheduler(object):
         self._lock.acquire()
         self._threads += 1
         self._lock.release()
+
+    def __getattr__(self, name):
+        # Kamaelia's listAllThreads(), stop() and time, on first use.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        from Axon.Seldom import method, SCHEDULER
+        return method(self, name, SCHEDULER)
 
     def thread_ended(self, comp):
         """The last word of a component's thread: it is gone, wake its part here."""

@@ -3,15 +3,27 @@
 ``main()`` is a plain function (no yields); it may block.  From that thread:
 
 - ``recv`` / ``dataReady`` / ``anyReady`` read the inboxes directly.  Every
-  inbox but "control" holds at most ``queuelengths`` messages (default 32):
-  a producer sending into a full one gets ``noSpaceInBox`` and is woken when
-  this thread has received.  "control" is unbounded so a shutdown message
-  always gets through.
+  inbox but "control" holds ``queuelengths`` messages (Kamaelia's 1000
+  where the heap allows, else ``Axon.Box.QUEUE_LENGTH``; the first
+  positional argument, as in Kamaelia): a component sending into a full one
+  is held at its next yield until this thread has received (see
+  Component.py); "control" is unbounded so a shutdown message always gets
+  through.
 - ``send`` queues (box, message) for the scheduler's thread to deliver, in
-  order across all outboxes.  At most ``queuelengths`` messages wait; beyond
-  that ``send`` raises ``noSpaceInBox``.  ``send_wait`` instead blocks until
-  there is room, or returns False when ``shutdownMicroprocess`` is waiting
-  on "control" (the thread should then stop).
+  order across all outboxes.  At most ``queuelengths`` messages wait; when
+  the queue is full ``send`` blocks (on a lock, no polling) until there is
+  room.  The wait ends early, and the message is dropped (``send`` returns
+  False), when ``shutdownMicroprocess`` waits on "control" or the
+  component was stopped: the thread should then stop.  ``send_nowait``
+  raises ``noSpaceInBox`` instead of waiting; ``send_wait(...,
+  interruptible=False)`` waits through a ``shutdownMicroprocess``.
+  The scheduler's side delivers the queue like any sender: held while the
+  destination is full, so back-pressure reaches the thread.
+- ``stop()`` ends the component at once and tells the thread: it gets
+  ``shutdownMicroprocess`` on "control" and its sends stop waiting.
+- A class without ``main()`` runs Kamaelia's old-style methods in the
+  thread: ``initialiseComponent()``, ``mainBody()`` while it returns a
+  true value, ``closeDownComponent()``.
 - ``pause(timeout=None)`` blocks until a message arrives on any inbox, queue
   space frees up, or ``timeout`` seconds pass.
 
@@ -33,7 +45,7 @@ the scheduler's thread may be reading it, and that read can fail.
 
 from axonport import allocate_lock, start_thread, acquire_timeout
 from Axon.AxonExceptions import noSpaceInBox
-from Axon.Box import LockedBox
+from Axon.Box import LockedBox, QUEUE_LENGTH
 from Axon.Component import component, no_box
 from Axon.Ipc import shutdownMicroprocess, producerFinished
 
@@ -43,8 +55,12 @@ def _out_full(comp):
 
 
 class threadedcomponent(component):
-    def __init__(self, *args, **argd):
-        self.queuelengths = argd.pop("queuelengths", 32)
+    def __init__(self, queuelengths=None, **argd):
+        if queuelengths is None:
+            queuelengths = QUEUE_LENGTH
+        if not isinstance(queuelengths, int) or queuelengths < 1:
+            raise ValueError("queuelengths must be a positive int, not %r" % (queuelengths,))
+        self.queuelengths = queuelengths
         self._out_limit = self.queuelengths   # messages waiting to leave the thread
         self._lock = allocate_lock()
         self._thread_wake = allocate_lock()
@@ -57,7 +73,7 @@ class threadedcomponent(component):
         self._thread_done = False
         self._thread_error = None
         self._abandoned = False          # the scheduler is gone (error elsewhere)
-        component.__init__(self, *args, **argd)
+        component.__init__(self, **argd)
 
     def _make_inbox(self, name):
         return LockedBox(self, name, None if name == "control" else self.queuelengths)
@@ -65,6 +81,13 @@ class threadedcomponent(component):
     # -- used from the component's own thread ------------------------------------
 
     def send(self, message, boxname="outbox"):
+        """Queue ``message`` for delivery, waiting while the queue is full;
+        False (not sent) if told to stop meanwhile (see ``send_wait``)."""
+        return self.send_wait(message, boxname)
+
+
+    def send_nowait(self, message, boxname="outbox"):
+        """Queue ``message``, or raise ``noSpaceInBox`` if the queue is full."""
         self._queue_out(message, boxname, True)
 
     def _queue_out(self, message, boxname, wake):
@@ -89,18 +112,19 @@ class threadedcomponent(component):
         wake = not self._drain_pending
         self._drain_pending = True
         lock.release()
-        if wake and self._scheduler is not None:
-            self._scheduler.wake_from_thread(self)
+        if wake and self.scheduler is not None:
+            self.scheduler.wake_from_thread(self)
 
     def send_wait(self, message, boxname="outbox", interruptible=True):
         """send(), waiting while the queue is full.  With ``interruptible``,
         gives up and returns False (nothing sent) if ``shutdownMicroprocess``
         ("stop now") waits on "control" meanwhile; otherwise waits as long
         as it takes.  ``producerFinished`` does not interrupt: it means
-        "finish what you have"."""
+        "finish what you have".  A component that was stopped (``stop()``,
+        or the scheduler ended on an error) never waits: False."""
         while True:
             try:
-                self.send(message, boxname)
+                self._queue_out(message, boxname, True)
                 return True
             except noSpaceInBox:
                 if self._abandoned:
@@ -140,9 +164,6 @@ class threadedcomponent(component):
         self._thread_wake_pending = False
         self._lock.release()
 
-    def main(self):
-        pass
-
     # -- called with self._lock held, from any thread -----------------------------
 
     def _wake_thread_locked(self):
@@ -162,7 +183,7 @@ class threadedcomponent(component):
         if self._thread_wake_pending:
             return None
         self._thread_wake_pending = True
-        scheduler = self._scheduler
+        scheduler = self.scheduler
         if scheduler is not None and scheduler._stepping:
             scheduler._wake_after_step.append(self)
             return None
@@ -173,23 +194,25 @@ class threadedcomponent(component):
     def _generator(self):
         return self._deliver_from_thread()
 
-    def _run_thread(self):
+    def _run_thread(self, main):
         try:
-            self.main()
+            main()
         except BaseException as exc:
             self._thread_error = exc
         self._lock.acquire()
         self._thread_done = True
         self._drain_pending = True
         self._lock.release()
-        self._scheduler.thread_ended(self)
+        self.scheduler.thread_ended(self)
 
     def _deliver_from_thread(self):
         """The generator the scheduler runs for this component."""
         lock = self._lock
-        scheduler = self._scheduler
+        scheduler = self.scheduler
         scheduler.thread_started()
-        start_thread(self._run_thread, ())
+        # main looked up here: an old-style component's comes from
+        # Axon.Seldom, and importing belongs on this thread.
+        start_thread(self._run_thread, (self.main,))
         while True:
             lock.acquire()
             out = self._out
@@ -197,16 +220,9 @@ class threadedcomponent(component):
             self._drain_pending = False
             done = self._thread_done
             lock.release()
-            i = 0
-            count = len(out)
-            try:
-                while i < count:
-                    out[i].deliver(out[i + 1])
-                    i += 2
-            except noSpaceInBox:
-                pass
+            i = self._deliver(out)
             lock.acquire()
-            if i < count:
+            if i < len(out):
                 self._out[:0] = out[i:]
             self._out_count -= i // 2
             if self._out_waiting and i > 0:
@@ -218,13 +234,36 @@ class threadedcomponent(component):
                 if self._thread_error is not None:
                     raise self._thread_error
                 return
-            self._paused = True
+            if self._held is None:
+                self._paused = True     # until the thread sends or a box makes room
             yield 1
 
+    def _deliver(self, out):
+        """Deliver (box, message) pairs from ``out`` until one fills its
+        destination (this component is then held, like any sender) or is
+        refused by one whose size was set; how many items were done."""
+        i = 0
+        count = len(out)
+        try:
+            while i < count:
+                full = out[i].deliver(out[i + 1])
+                i += 2
+                if full is not None:
+                    self._held = full
+                    break
+        except noSpaceInBox:
+            pass
+        return i
+
+    def stop(self):
+        if not self._stopped:
+            component.stop(self)
+            self._abandon()
+
     def _abandon(self):
-        """The scheduler stopped because of an error elsewhere: tell the
-        thread to stop (it gets shutdownMicroprocess on "control"); from now
-        on ``send_wait`` gives up instead of waiting for a queue that
+        """Stopped, or the scheduler stopped because of an error elsewhere:
+        tell the thread to stop (it gets shutdownMicroprocess on "control");
+        from now on its sends give up instead of waiting for a queue that
         nobody drains, so the thread can end."""
         self._lock.acquire()
         self._abandoned = True

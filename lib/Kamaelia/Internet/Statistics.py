@@ -73,9 +73,12 @@ class _AnsweringControl(LockedBox):
 
     def put(self, message):
         if not isinstance(message, statisticsRequest):
-            LockedBox.put(self, message)
-        elif self.items is not None:        # a finished client drops it
-            self.owner.send(self.owner.statistics(), "stats")
+            return LockedBox.put(self, message)
+        if self.items is not None:          # a finished client drops it
+            # Not send(), which from the client's thread would wait for room:
+            # this is the scheduler's thread, the one that makes room.
+            self.owner.send_nowait(self.owner.statistics(), "stats")
+        return False
 
 
 def count(client):

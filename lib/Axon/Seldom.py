@@ -1,0 +1,201 @@
+"""The parts of Axon that a program seldom uses, loaded on first use.
+
+``component``, ``threadedcomponent`` and ``scheduler`` look here (through
+their ``__getattr__``) for a method they do not define, so these cost a
+board's heap nothing until a program calls one: ``run``, ``Inbox``,
+``unpause``, ``_isStopped``, ``id``, ``childComponents``, ``send_when_room``,
+Kamaelia's old-style ``main`` (``initialiseComponent``,
+``mainBody`` while it returns a true value, ``closeDownComponent``) and the
+scheduler's ``listAllThreads``, ``stop`` and ``time``.  The scheduler also
+calls here when a component yields ``newComponent`` or ``WaitComplete``.
+
+A method found here is bound with a small closure at each lookup, so it is
+not visible on the class (``super().mainBody()`` from an old-style
+subclass does not reach the stub; define what you call).  The first lookup
+imports this module: a threaded component's own methods are not here, and
+its old-style ``main`` is looked up on the scheduler's thread, because an
+import from a second thread races with the first on MicroPython without a
+GIL.
+"""
+
+from axonport import ticks_ms
+from Axon.AxonExceptions import AxonException, noSpaceInBox
+from Axon.Ipc import newComponent, WaitComplete
+
+
+def method(obj, name, table):
+    function = table.get(name)
+    if function is None:
+        raise AttributeError("%r object has no attribute %r" % (type(obj).__name__, name))
+    if function in _VALUES:
+        return function(obj)
+    return lambda *args, **argd: function(obj, *args, **argd)
+
+
+def component_method(comp, name):
+    if name == "main" and hasattr(comp, "_run_thread"):
+        return method(comp, name, _THREADED)
+    return method(comp, name, _COMPONENT)
+
+
+# -- component ----------------------------------------------------------------
+
+def run(comp):
+    """Activate ``comp`` and run the scheduler until every component has
+    finished (Kamaelia's ``Pipeline(...).run()``)."""
+    comp.activate()
+    comp.scheduler.runThreads()
+
+
+def inbox_messages(comp, boxname="inbox"):
+    """``Inbox(box)``: the messages waiting in ``box``, oldest first."""
+    while comp.dataReady(boxname):
+        yield comp.recv(boxname)
+
+
+def unpause(comp):
+    """Wake ``comp`` (from any thread)."""
+    if comp.scheduler is not None and comp._alive:
+        comp.scheduler.wake_from_thread(comp)
+
+
+def is_stopped(comp):
+    return comp._done or comp._stopped
+
+
+def child_components(comp):
+    return list(comp.children)
+
+
+def send_when_room(comp, message, boxname="outbox"):
+    """``yield from self.send_when_room(msg)``: sends, and waits (giving the
+    scheduler its turn) until the receiving inbox has room: a full one that
+    holds its senders takes the message first, one whose size was set with
+    ``setInboxSize`` only once it has room.  The value is how many times
+    it had to wait."""
+    waits = 0
+    while True:
+        try:
+            comp.send(message, boxname)
+        except noSpaceInBox:
+            waits += 1
+            comp.pause()
+            yield 1
+            continue
+        if comp._held is not None:
+            waits += 1
+            yield 1
+        return waits
+
+
+def component_id(comp):
+    """``id``: a number no other live component has (Kamaelia's ``self.id``)."""
+    return id(comp)
+
+
+def old_style_main(comp):
+    result = comp.initialiseComponent()
+    yield result or 1
+    while True:
+        result = comp.mainBody()
+        if not result:
+            break
+        yield result
+    yield comp.closeDownComponent()
+
+
+def old_style_thread_main(comp):
+    comp.initialiseComponent()
+    while comp.mainBody():
+        pass
+    comp.closeDownComponent()
+
+
+def initialise_component(comp):
+    return 1
+
+
+def main_body(comp):
+    return None
+
+
+def close_down_component(comp):
+    return 1
+
+
+_COMPONENT = {
+    "id": component_id, "run": run, "Inbox": inbox_messages, "unpause": unpause, "_isStopped": is_stopped,
+    "childComponents": child_components, "send_when_room": send_when_room,
+    "main": old_style_main, "initialiseComponent": initialise_component,
+    "mainBody": main_body, "closeDownComponent": close_down_component,
+}
+_THREADED = {"main": old_style_thread_main}
+
+
+# -- scheduler ----------------------------------------------------------------
+
+def list_all_threads(sched):
+    """The components activated and not yet finished."""
+    return list(sched._live)
+
+
+def stop_all(sched):
+    """Stop every component (each ends at its next turn)."""
+    for comp in list(sched._live):
+        comp.stop()
+
+
+def _time(sched):
+    """``scheduler.time``: seconds, for measuring intervals (on MicroPython
+    from ``ticks_ms``, which wraps after days on a board)."""
+    return ticks_ms() / 1000
+
+
+SCHEDULER = {"listAllThreads": list_all_threads, "stop": stop_all, "time": _time}
+_VALUES = (component_id, _time)          # attributes, not methods
+
+
+def obey(sched, comp, request):
+    """What a component yielded: newComponent or WaitComplete."""
+    if isinstance(request, newComponent):
+        for child in request.components():
+            child.activate()
+    elif isinstance(request, WaitComplete):
+        detour = request.args[0] if request.args else None
+        if not hasattr(detour, "send"):
+            raise TypeError("%s yielded WaitComplete(%r): it takes a generator "
+                            "(call the generator function)" % (comp.name, detour))
+        # The generators it stands in for, innermost last.
+        stack = sched._detours.get(comp)
+        if stack is None:
+            stack = sched._detours[comp] = []
+        stack.append(comp._gen)
+        comp._gen = detour
+
+
+def detour_ended(sched, comp):
+    """A WaitComplete generator ended: resume the one it stood in for.
+    False if ``comp`` had none (it has finished)."""
+    stack = sched._detours.get(comp)
+    if not stack:
+        return False
+    comp._gen = stack.pop()
+    if not stack:
+        del sched._detours[comp]
+    sched.wake(comp)
+    return True
+
+
+def close_detours(sched, comp):
+    for gen in sched._detours.pop(comp, ()):
+        gen.close()
+
+
+def deadlock(sched):
+    names = []
+    for comp in sched._live:
+        held = comp._held
+        names.append(comp.name if held is None else
+                     "%s (held: %r is full)" % (comp.name, held))
+    return AxonException("deadlock: every component is paused and no thread "
+                         "can wake them: %s" % ", ".join(names))
