@@ -3,6 +3,10 @@ and as a script under the MicroPython unix port, each within its deadline.
 
 A case module lists its tests as ``def test_...():`` functions using plain
 asserts; ``DEADLINES = {"test_name": seconds}`` overrides the default.
+``MICROPYTHON_HEAPS = {"test_name": "64K"}`` runs that test under
+MicroPython in a heap of that size, with the library, the test support
+and the case module compiled to .mpy (as on a board: compiling sources
+would need more heap than the test itself).
 """
 
 import os
@@ -55,12 +59,38 @@ def run_in_process(module_name, test_name):
         raise outcome["error"]
 
 
+_MPY_DIR = []
+
+
+def mpy_path():
+    """lib/, the MicroPython port, tests/support and tests/cases as .mpy,
+    built once per session; the MICROPYPATH entry that holds them."""
+    if not _MPY_DIR:
+        import sys
+        import tempfile
+        sys.path.insert(0, os.path.join(ROOT, "tools"))
+        from deploy import build, library_files
+        out = tempfile.mkdtemp(prefix="cases-mpy-")
+        files = [(src, "lib/" + rel) for src, rel in library_files()]
+        for sub in ("support", "cases"):
+            for name in sorted(os.listdir(os.path.join(TESTS, sub))):
+                if name.endswith(".py") and name != "run_case.py":
+                    files.append((os.path.join(TESTS, sub, name), "lib/" + name))
+        build(files, True, out)
+        _MPY_DIR.append(os.path.join(out, "lib"))
+    return _MPY_DIR[0]
+
+
 def run_in_micropython(module_name, test_name):
     module = __import__(module_name)
     deadline = deadline_of(module, test_name)
+    heap = getattr(module, "MICROPYTHON_HEAPS", {}).get(test_name)
     cmd = [micropython_exe(), os.path.join(TESTS, "support", "run_case.py"),
            module_name, test_name]
     env = micropython_env(("tests/support", "tests/cases"))
+    if heap:
+        cmd[1:1] = ["-X", "heapsize=" + heap]
+        env["MICROPYPATH"] = mpy_path() + os.pathsep + ".frozen"
     try:
         proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True,
                               text=True, timeout=deadline)

@@ -20,9 +20,10 @@ otherwise), and it means one of two things:
 - **Refused** (``strict``, set by ``setInboxSize``, as in Kamaelia): a full
   box raises ``noSpaceInBox`` and keeps what it already holds.
 
-Either way the box is marked ``full``; the take that makes room again clears
-the mark and wakes the owners of every box that forwards into it
-(``sources``), so a held or paused producer runs again.
+Either way the box is marked ``full`` (a strict one only when it has
+refused); the take that makes room again clears the mark and wakes the
+owners of every box that forwards into it (``sources``), so a held or
+paused producer runs again.
 
 ``LockedBox`` is the inbox of a threaded component: its owner's thread
 takes from it while the scheduler's thread puts into it, so every access
@@ -102,15 +103,19 @@ class Box(object):
         if items is None:
             return False
         maxsize = self.maxsize
-        if maxsize is not None:
-            waiting = len(items) - self.head
-            if waiting >= maxsize and (self.strict or waiting >= FLOOD * maxsize):
-                raise _full(self, waiting)
-            if waiting + 1 >= maxsize:
-                self.full = True
+        if maxsize is not None and len(items) - self.head + 1 >= maxsize:
+            self._at_limit(len(items) - self.head)
         items.append(message)
         self.owner._delivered()
-        return self.full and not self.strict
+        return self.full
+
+    def _at_limit(self, waiting):
+        """This message fills the box (or it was full): refuse it, or mark
+        the box full so that its sender is held."""
+        if waiting >= self.maxsize and (self.strict or waiting >= FLOOD * self.maxsize):
+            raise _full(self, waiting)
+        if not self.strict:
+            self.full = True
 
     def __len__(self):
         return len(self.items) - self.head if self.items is not None else 0
@@ -196,7 +201,7 @@ class LockedBox(Box):
             message.release()   # after the lock, which the woken thread takes first
         # Read without the lock: only a put sets full, and the take that
         # clears it wakes this box's producers afterwards.
-        return self.full and not self.strict
+        return self.full
 
     def _store(self, message):
         """put() with the lock held: the wake-up lock to release, or None."""
@@ -206,14 +211,11 @@ class LockedBox(Box):
             return None
         waiting = len(items) - self.head
         maxsize = self.maxsize
-        if maxsize is not None and waiting >= maxsize and (
-                self.strict or waiting >= FLOOD * maxsize):
-            raise _full(self, waiting)
+        if maxsize is not None and waiting + 1 >= maxsize:
+            self._at_limit(waiting)
         if self.maxbytes is not None and isinstance(message, _SIZED):
             self._count_bytes(waiting, len(message))
         items.append(message)
-        if maxsize is not None and waiting + 1 >= maxsize:
-            self.full = True
         owner = self.owner
         if owner._thread_wake_pending:
             return None         # the usual case in a burst: skip the call
@@ -225,7 +227,7 @@ class LockedBox(Box):
         if held > limit and waiting and (self.strict or held > FLOOD * limit):
             raise _full(self, waiting)
         self.held = held
-        if held >= limit:
+        if held >= limit and not self.strict:
             self.full = True
 
     def __len__(self):
