@@ -232,6 +232,45 @@ def test_chargen_sends_hello_world_until_stopped():
     assert k.signals == [stop], k.signals
 
 
+# -- AdaptiveCommsComponent, CoordinatingAssistantTracker ------------------------
+
+def test_adaptive_comms_boxes_come_and_go():
+    from Axon.AdaptiveCommsComponent import AdaptiveCommsComponent
+    from Axon.AxonExceptions import (invalidComponentInterface, BadInbox,
+                                     MultipleServiceDeletion)
+    a = AdaptiveCommsComponent()
+    b = AdaptiveCommsComponent()
+    assert a.addInbox("inbox") == "inbox1" and a.addInbox("inbox") == "inbox2"
+    assert a.addInbox("extra") == "extra"
+    out = b.addOutbox()
+    assert out == "outbox1"
+    linkage = b.link((b, out), (a, "inbox2"))
+    b.send("x", out)
+    assert a.recv("inbox2") == "x"
+    b.deleteOutbox(out)
+    assert out not in b.outboxes and b._links == () and a.inboxes["inbox2"].sources == ()
+    a.inboxes["extra"]                              # still there
+    a.deleteInbox("extra")
+    assert "extra" not in a.inboxes
+    expect_error(invalidComponentInterface, ["nope"], lambda: a.deleteInbox("nope"))
+    expect_error(invalidComponentInterface, ["nope"], lambda: a.deleteOutbox("nope"))
+    a.trackResource("client-1", "inbox1")
+    assert a.retrieveTrackedResource("inbox1") == "client-1"
+    a.trackResourceInformation("client-1", ["inbox1"], [], {"state": 1})
+    assert a.retrieveTrackedResourceInformation("client-1") == (["inbox1"], [], {"state": 1})
+    a.ceaseTrackingResource("client-1")
+    expect_error(invalidComponentInterface, ["gone"], lambda: a.trackResource("r", "gone"))
+
+    cat = coordinatingassistanttracker.getcat()
+    name = unique("svc")
+    cat.registerService(name, a, "inbox1")
+    assert cat.retrieveService(name) == (a, "inbox1") and name in cat.servicesRegistered()
+    expect_error(BadInbox, ["nope"], lambda: cat.registerService(unique("s"), a, "nope"))
+    cat.deRegisterService(name)
+    expect_error(MultipleServiceDeletion, [name], lambda: cat.deRegisterService(name))
+    expect_error(KeyError, [name], lambda: cat.retrieveService(name))
+
+
 # -- Fanout, Splitter, PlugSplitter, Plug ----------------------------------------
 
 def test_fanout_copies_to_each_named_outbox_only():

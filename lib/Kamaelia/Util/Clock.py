@@ -7,8 +7,9 @@ CheapAndCheerfulClock(interval)
   first one; a clock that fell behind (a busy machine) sends one tick and
   starts a new schedule from there, never a burst.
 - "control": ``producerFinished`` or ``shutdownMicroprocess`` stops it
-  within a few milliseconds; the message is passed on through "signal".
-  (Kamaelia's clock never stops.)  "inbox" is read and ignored.
+  at once (on MicroPython within about 20 ms: its timed waits poll, see
+  the port); the message is passed on through "signal".  (Kamaelia's
+  clock never stops.)  "inbox" is read and ignored.
 - Threaded, as in Kamaelia: between ticks its thread blocks in
   ``pause(timeout)``, which any message wakes; it never spins.  Ticks are
   timed in milliseconds.
