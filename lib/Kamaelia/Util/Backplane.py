@@ -36,7 +36,11 @@ SubscribeTo(source)
     Kamaelia does: one component per subscriber instead of three.
 
 The Backplane must have been made before a PublishTo or SubscribeTo first
-runs; otherwise that one raises ``KeyError`` naming the Backplane.
+runs; otherwise that one raises ``KeyError`` naming the Backplane.  A run
+that ends with an exception leaves a live Backplane's name registered
+(the scheduler drops its generator without closing it); give it up with
+``coordinatingassistanttracker.getcat().deRegisterService(...)`` for
+"Backplane_I_<name>" and "Backplane_O_<name>" before reusing the name.
 """
 
 from Axon.Component import component
