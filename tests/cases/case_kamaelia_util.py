@@ -191,8 +191,9 @@ def test_clock_ticks_at_its_interval_and_stops_on_shutdown():
                         ("OUT", "outbox"): ("CLOCK", "control")}).activate()
     scheduler.run.runThreads()
     took = ticks_diff(ticks_ms(), start)
-    # A tick already on its way when the stop was sent may still arrive.
-    assert k.data in ([True] * 5, [True] * 6), k.data
+    # Ticks already on their way when the stop was sent still arrive (more
+    # than one only if the scheduler's thread was held up for a tick or two).
+    assert 5 <= len(k.data) <= 7 and k.data == [True] * len(k.data), k.data
     assert k.signals == [stop], k.signals
     assert ticks_diff(k.times[0], start) < 500, k.times
     spans = [ticks_diff(k.times[i + 1], k.times[i]) for i in range(4)]
