@@ -20,3 +20,21 @@ class invalidComponentInterface(AxonException):
 
 class normalShutdown(AxonException):
     pass
+
+
+# The service registry's (Axon.CoordinatingAssistantTracker).
+
+class ServiceAlreadyExists(AxonException):
+    pass
+
+
+class BadComponent(AxonException):
+    pass
+
+
+class BadInbox(AxonException):
+    pass
+
+
+class MultipleServiceDeletion(AxonException):
+    pass

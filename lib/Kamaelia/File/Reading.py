@@ -25,11 +25,25 @@ RateControlledFileReader(filename, readmode="bytes", rate=100000,
   on "control" stops it early; it is passed on through "signal".
 - The file is opened by the constructor, so a missing file is an OSError
   naming it right there.
+
+``SimpleReader`` (a file a line at a time) lives in ReadingMore.py and
+loads on first use, so a program that does not use it keeps its code off
+the heap; ``from Kamaelia.File.Reading import SimpleReader`` works.
 """
 
 from axonport import ticks_ms, ticks_diff, QUEUE_BYTES
 from Axon.ThreadedComponent import threadedcomponent
 from Axon.Ipc import producerFinished, shutdownMicroprocess
+
+# MicroPython's "import *" needs __all__ when the module has __getattr__.
+__all__ = ("RateControlledFileReader", "SimpleReader")
+
+
+def __getattr__(name):
+    if name == "SimpleReader":
+        from Kamaelia.File.ReadingMore import SimpleReader
+        return SimpleReader
+    raise AttributeError(name)
 
 
 class RateControlledFileReader(threadedcomponent):

@@ -1,0 +1,69 @@
+"""SimpleFileWriter: writes what it receives to a file.
+
+SimpleFileWriter(filename, mode="wb")
+
+- "inbox": data to write, in order: ``bytes``, ``bytearray`` or
+  ``memoryview`` in a binary mode ("wb", "ab"), ``str`` in a text mode
+  ("w", "a", "wt", "at").  Anything else is a ``TypeError`` naming the
+  type (the same on both runtimes; MicroPython's files would take either).
+  What arrived is flushed to the file each time the inbox has been
+  emptied.
+- "control": ``producerFinished`` or ``shutdownMicroprocess``: what waits
+  on "inbox" is written, the file is closed, and the message goes out of
+  "signal".
+- The file is opened (created, or truncated with "w") by the constructor
+  (Kamaelia opens it when the component starts), so a bad path is an
+  ``OSError`` naming it there; another mode is a ``ValueError``.  The file
+  is also closed if writing fails.
+"""
+
+from Axon.Component import component
+from Axon.Ipc import producerFinished, shutdownMicroprocess
+
+_BINARY = (bytes, bytearray, memoryview)
+
+
+class SimpleFileWriter(component):
+    Inboxes = {"inbox": "data to write", "control": "shutdown"}
+    Outboxes = {"outbox": "not used", "signal": "shutdown"}
+
+    def __init__(self, filename, mode="wb"):
+        if mode not in ("wb", "ab", "w", "a", "wt", "at"):
+            raise ValueError("SimpleFileWriter writes: mode 'wb', 'ab', 'w' or 'a', not %r"
+                             % (mode,))
+        component.__init__(self)
+        self.filename = filename
+        self.mode = mode
+        self._kinds = _BINARY if "b" in mode else str
+        try:
+            self.file = open(filename, mode)
+        except OSError as exc:
+            raise OSError(exc.args[0], "cannot open %r: %s" % (filename, exc))
+
+    def writeData(self, data):
+        if not isinstance(data, self._kinds):
+            raise TypeError("SimpleFileWriter(%r, %r) cannot write %s"
+                            % (self.filename, self.mode, type(data).__name__))
+        self.file.write(data)
+
+    def main(self):
+        f = self.file
+        try:
+            while True:
+                wrote = False
+                while self.dataReady("inbox"):
+                    self.writeData(self.recv("inbox"))
+                    wrote = True
+                if wrote:
+                    f.flush()
+                while self.dataReady("control"):
+                    msg = self.recv("control")
+                    if isinstance(msg, (producerFinished, shutdownMicroprocess)):
+                        # The file is closed (finally) before anyone else
+                        # runs, so whoever gets this message can read it.
+                        self.send(msg, "signal")
+                        return
+                self.pause()
+                yield 1
+        finally:
+            f.close()

@@ -1,0 +1,28 @@
+"""Chargen: "Hello World", over and over.
+
+Chargen()
+
+- "outbox": the str ``"Hello World"``, one per scheduler step, as fast as
+  the scheduler runs it (no pacing), for ever.
+- "control": ``producerFinished`` or ``shutdownMicroprocess`` stops it and
+  is passed on through "signal".  (Kamaelia's Chargen ignores "control"
+  and never stops; here a program can end.)
+"""
+
+from Axon.Component import component
+from Axon.Ipc import producerFinished, shutdownMicroprocess
+
+
+class Chargen(component):
+    Inboxes = {"inbox": "not used", "control": "shutdown"}
+    Outboxes = {"outbox": "Hello World", "signal": "shutdown"}
+
+    def main(self):
+        while True:
+            while self.dataReady("control"):
+                msg = self.recv("control")
+                if isinstance(msg, (producerFinished, shutdownMicroprocess)):
+                    self.send(msg, "signal")
+                    return
+            self.send("Hello World", "outbox")
+            yield 1
