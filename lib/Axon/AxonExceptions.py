@@ -22,19 +22,10 @@ class normalShutdown(AxonException):
     pass
 
 
-# The service registry's (Axon.CoordinatingAssistantTracker).
-
-class ServiceAlreadyExists(AxonException):
-    pass
-
-
-class BadComponent(AxonException):
-    pass
-
-
-class BadInbox(AxonException):
-    pass
-
-
-class MultipleServiceDeletion(AxonException):
-    pass
+# The service registry's exceptions live with it (Axon.CoordinatingAssistantTracker)
+# and load on first use, keeping them off the heap of programs without it.
+def __getattr__(name):
+    if name in ("ServiceAlreadyExists", "BadComponent", "BadInbox", "MultipleServiceDeletion"):
+        from Axon import CoordinatingAssistantTracker
+        return getattr(CoordinatingAssistantTracker, name)
+    raise AttributeError(name)

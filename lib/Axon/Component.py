@@ -65,7 +65,7 @@ class component(object):
         self.name = "%s_%x" % (self.__class__.__name__, id(self) & 0xffffff)
         self._alive = False
         self._done = False
-        self._stopped = False
+        self._stop_requested = False
         self._paused = False
         self._queued = False
         self._xqueued = False
@@ -215,8 +215,8 @@ class component(object):
         (its generator is closed, so its ``finally`` blocks run).  Also
         called by the scheduler when a component finishes by itself; a
         subclass that overrides it calls this one."""
-        if not self._stopped:
-            self._stopped = True
+        if not self._stop_requested:
+            self._stop_requested = True
             if self.scheduler is not None and self._alive:
                 self.scheduler.wake_from_thread(self)
 

@@ -22,8 +22,26 @@ user code rarely needs; each exception class costs a board's heap.
 """
 
 from axonport import allocate_lock
-from Axon.AxonExceptions import (ServiceAlreadyExists, BadComponent, BadInbox,
-                                 MultipleServiceDeletion)
+from Axon.AxonExceptions import AxonException
+
+
+# Kamaelia has these in Axon.AxonExceptions, which still hands them out.
+
+class ServiceAlreadyExists(AxonException):
+    pass
+
+
+class BadComponent(AxonException):
+    pass
+
+
+class BadInbox(AxonException):
+    pass
+
+
+class MultipleServiceDeletion(AxonException):
+    pass
+
 
 
 class coordinatingassistanttracker(object):

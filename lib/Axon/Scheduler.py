@@ -19,7 +19,7 @@ hanging (held components are named with the box they wait on).
 An exception raised inside a component ends ``runThreads()`` with that
 exception and its traceback.  Before it propagates, every threaded component
 still running is told to stop (``shutdownMicroprocess`` on its "control"),
-and ``scheduler.run`` is replaced by a fresh scheduler so the next
+every component's generator is closed (its ``finally`` blocks run), and ``scheduler.run`` is replaced by a fresh scheduler so the next
 ``runThreads()`` starts clean.
 
 Thread safety: only the scheduler's own thread touches the run queue;
@@ -100,7 +100,7 @@ class scheduler(object):
                         if held.full:
                             continue    # the take that makes room wakes it
                         comp._held = None
-                    if comp._stopped:
+                    if comp._stop_requested:
                         comp._gen.close()
                         self._finished(comp)
                         continue
@@ -152,7 +152,7 @@ class scheduler(object):
         comp._gen = None
         if self._detours:
             _seldom().close_detours(self, comp)
-        if not comp._stopped:
+        if not comp._stop_requested:
             comp.stop()
         comp._closeDown()
         parent = comp._parent
@@ -167,6 +167,12 @@ class scheduler(object):
         for comp in live:
             comp._alive = False
             comp._abandon()
+            # Its finally blocks run (files close, services deregister);
+            # what they raise must not hide the error that ended the run.
+            try:
+                comp._gen.close()
+            except Exception:
+                pass
         scheduler.run = scheduler()
 
     # -- called from any thread ------------------------------------------------

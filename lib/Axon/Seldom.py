@@ -60,7 +60,7 @@ def unpause(comp):
 
 
 def is_stopped(comp):
-    return comp._done or comp._stopped
+    return comp._done or comp._stop_requested
 
 
 def child_components(comp):

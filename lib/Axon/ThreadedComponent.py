@@ -256,7 +256,7 @@ class threadedcomponent(component):
         return i
 
     def stop(self):
-        if not self._stopped:
+        if not self._stop_requested:
             component.stop(self)
             self._abandon()
 

@@ -170,14 +170,14 @@ class TickCounter(Collector):
     def __init__(self, count, stop):
         Collector.__init__(self)
         self.count_to = count
-        self.stop = stop
+        self.stop_message = stop
         self.times = []
 
     def _take(self):
         self.data.append(self.recv("inbox"))
         self.times.append(ticks_ms())
         if len(self.data) == self.count_to:
-            self.send(self.stop, "outbox")
+            self.send(self.stop_message, "outbox")
 
 
 def test_clock_ticks_at_its_interval_and_stops_on_shutdown():
