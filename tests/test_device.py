@@ -379,3 +379,29 @@ def test_demo(mode, no_leftovers):
     assert "OK 300000" in out and "bytes sent: 300000 of 300000" in out
     assert "checksum: MATCH" in out
     assert " B/s" in out
+
+
+def test_data_source_sends_20000_small_messages_from_mpy_in_64k(tmp_path, no_leftovers):
+    """A Kamaelia producer that never catches noSpaceInBox, small messages,
+    a board-sized heap: every byte arrives, in order."""
+    from deploy import build
+    from sink import Sink
+    script = os.path.join(ROOT, "tools", "datasource_example.py")
+    workdir = str(tmp_path / "build")
+    build([(s, "lib/" + r) for s, r in library_files()] + [(script, "lib/example.py")],
+          True, workdir)
+    count = 20000
+    block = bytes((i * 31) & 255 for i in range(256))
+    expected = hashlib.sha256(block * (count * 64 // 256)).hexdigest()
+    sink = Sink()
+    code = ("import sys\nsys.argv[:] = %r\nimport example\n"
+            % (["example", "127.0.0.1", str(sink.port), str(count)]))
+    env = dict(os.environ, MICROPYPATH=os.path.join(workdir, "lib"))
+    try:
+        proc = subprocess.run([micropython_exe(), "-X", "heapsize=64K", "-c", code], env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert sink.done.wait(10), (proc.stdout, proc.stderr)
+    finally:
+        sink.close()
+    assert proc.returncode == 0 and "OK %d" % (count * 64) in proc.stdout, (proc.stdout, proc.stderr)
+    assert (sink.count, sink.hexdigest()) == (count * 64, expected)

@@ -25,7 +25,7 @@ class normalShutdown(AxonException):
 # The service registry's exceptions live with it (Axon.CoordinatingAssistantTracker)
 # and load on first use, keeping them off the heap of programs without it.
 def __getattr__(name):
-    if name in ("ServiceAlreadyExists", "BadComponent", "BadInbox", "MultipleServiceDeletion"):
-        from Axon import CoordinatingAssistantTracker
-        return getattr(CoordinatingAssistantTracker, name)
-    raise AttributeError(name)
+    if name.startswith("__"):
+        raise AttributeError(name)
+    from Axon import CoordinatingAssistantTracker
+    return getattr(CoordinatingAssistantTracker, name)

@@ -29,7 +29,8 @@ paused producer runs again.
 takes from it while the scheduler's thread puts into it, so every access
 holds the owner's lock.  It may also bound the bytes it holds
 (``maxbytes``, counting ``bytes``/``bytearray``/``memoryview``/``str``
-lengths) the same way; one large message is always taken into an empty box.
+lengths plus ``MESSAGE_COST`` each) the same way; one large message is
+always taken into an empty box.
 ``put`` runs on the scheduler's thread; while a component's step runs, the
 waiting thread is woken when that step ends (one wake for a burst, not one
 per message).
@@ -42,6 +43,11 @@ from Axon.AxonExceptions import noSpaceInBox
 # where the heap allows; on a small heap one per 64 bytes of QUEUE_BYTES
 # (64 on a 64 KB MicroPython heap, 128 on 128 KB).
 QUEUE_LENGTH = max(16, min(1000, QUEUE_BYTES // 64))
+
+# What one message costs the heap besides its bytes (a MicroPython bytes
+# object's header and the rounding of its block), counted against maxbytes
+# so that many small messages are bounded by the memory they take.
+MESSAGE_COST = 32
 
 # A box that holds FLOOD times its limit was filled by a step that never
 # yielded: holding the sender cannot help, so the send is refused.
@@ -214,7 +220,7 @@ class LockedBox(Box):
         if maxsize is not None and waiting + 1 >= maxsize:
             self._at_limit(waiting)
         if self.maxbytes is not None and isinstance(message, _SIZED):
-            self._count_bytes(waiting, len(message))
+            self._count_bytes(waiting, len(message) + MESSAGE_COST)
         items.append(message)
         owner = self.owner
         if owner._thread_wake_pending:
@@ -243,7 +249,7 @@ class LockedBox(Box):
             raise _empty(self)
         message = self._pop()
         if self.maxbytes is not None and isinstance(message, _SIZED):
-            self.held -= len(message)
+            self.held -= len(message) + MESSAGE_COST
         room = False
         if self.full:
             waiting = len(self.items) - self.head

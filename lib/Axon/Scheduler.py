@@ -82,7 +82,10 @@ class scheduler(object):
         try:
             self._run()
         except BaseException:
-            self._abort()
+            try:
+                self._abort()
+            except MemoryError:
+                pass        # out of memory already: the error that ended the run matters
             raise
 
     def _run(self):

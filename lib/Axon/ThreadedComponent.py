@@ -80,12 +80,6 @@ class threadedcomponent(component):
 
     # -- used from the component's own thread ------------------------------------
 
-    def send(self, message, boxname="outbox"):
-        """Queue ``message`` for delivery, waiting while the queue is full;
-        False (not sent) if told to stop meanwhile (see ``send_wait``)."""
-        return self.send_wait(message, boxname)
-
-
     def send_nowait(self, message, boxname="outbox"):
         """Queue ``message``, or raise ``noSpaceInBox`` if the queue is full."""
         self._queue_out(message, boxname, True)
@@ -132,6 +126,9 @@ class threadedcomponent(component):
                 if interruptible and self._control_has(shutdownMicroprocess):
                     return False
                 self.pause()
+
+    # From the thread, send() is send_wait(): it waits for room.
+    send = send_wait
 
     def _control_has(self, kinds):
         """True if a message of one of ``kinds`` waits on "control"."""

@@ -3,7 +3,7 @@ noSpaceInBox, threaded producers, a fast clock.  Everything must arrive in
 order and the queues must stay bounded (the tests assert the bound).
 
 These also run under MicroPython in a 64 KB heap, so this module imports
-only the Axon core and Pipeline.
+only the Axon core and Pipeline at the top.
 """
 
 from Axon.Component import component
@@ -197,3 +197,4 @@ def test_producer_sending_batches_is_held_not_refused():
     assert (sink.taken, sink.in_order) == (20 * QUEUE_LENGTH, True)
     # At most one batch beyond the limit: the sender was held after each.
     assert QUEUE_LENGTH <= sink.longest <= QUEUE_LENGTH + batch, (sink.longest, QUEUE_LENGTH)
+

@@ -57,7 +57,7 @@ import time
 
 
 def pattern(size, seed=0):
-    """Deterministic test bytes (the same generator is in testkit.py)."""
+    """Deterministic test bytes (the same generator is in testserver.py)."""
     block = bytes((i * 31 + seed) & 255 for i in range(256))
     whole, rest = divmod(size, 256)
     return block * whole + block[:rest]

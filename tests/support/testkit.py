@@ -3,9 +3,8 @@
 The same test file runs in-process on CPython and as a script under the
 MicroPython unix port, so everything here uses only what both have.
 
-- ``TestServer(kind, **options)``: a real TCP server on 127.0.0.1, started by
-  the pytest process (see serverfactory.py) through a JSON-lines control
-  connection whose port is in the TESTKIT_PORT environment variable.
+- ``TestServer(kind, **options)``, ``pattern``, ``prefix_sha256``: from
+  testserver.py (see there), handed on from here.
 - ``Source``, ``Collector``, ``Trigger``: components that feed a component
   under test, record what comes out of it, or send a message when a
   condition holds.
@@ -23,12 +22,7 @@ from Axon.Component import component
 from Axon.Scheduler import scheduler
 from Axon.ThreadedComponent import threadedcomponent
 from Axon.Ipc import producerFinished, shutdownMicroprocess
-
-
-def pattern(size, seed=0):
-    block = bytes([(i * 31 + seed) & 255 for i in range(256)])
-    whole, rest = divmod(size, 256)
-    return block * whole + block[:rest]
+from testserver import pattern, prefix_sha256, _Control, TestServer  # noqa: F401 (re-exported)
 
 
 def write_pattern_file(path, size, seed=0):
@@ -52,60 +46,6 @@ def sha256hex(data):
 
 def elapsed_ms(since):
     return ticks_diff(ticks_ms(), since)
-
-
-class _Control:
-    sock = None
-
-    @classmethod
-    def ask(cls, request):
-        if cls.sock is None:
-            port = int(os.getenv("TESTKIT_PORT"))
-            addr = socket.getaddrinfo("127.0.0.1", port, 0, socket.SOCK_STREAM)[0][-1]
-            cls.sock = socket.socket()
-            cls.sock.connect(addr)
-        cls.sock.sendall(json.dumps(request).encode() + b"\n")
-        line = b""
-        while not line.endswith(b"\n"):
-            chunk = cls.sock.recv(4096)
-            if not chunk:
-                raise OSError("test server factory closed the connection")
-            line += chunk
-        answer = json.loads(line)
-        if "error" in answer and len(answer) == 1:
-            raise RuntimeError("server factory: " + answer["error"])
-        return answer
-
-
-class TestServer:
-    def __init__(self, kind, **options):
-        answer = _Control.ask({"cmd": "start", "kind": kind, "options": options})
-        self.id = answer["id"]
-        self.port = answer["port"]
-        self.ca = binascii.unhexlify(answer["ca"]) if "ca" in answer else None
-
-    def result(self, timeout=10):
-        """What the server saw; waits (up to ``timeout`` s) for the connection to end."""
-        return _Control.ask({"cmd": "result", "id": self.id, "timeout": timeout})
-
-    def wait_bytes(self, count, timeout=10):
-        return _Control.ask({"cmd": "wait_bytes", "id": self.id, "count": count,
-                             "timeout": timeout})
-
-    def stop(self):
-        _Control.ask({"cmd": "stop", "id": self.id})
-
-    def wait_connections(self, count, timeout=10):
-        return _Control.ask({"cmd": "wait_connections", "id": self.id, "count": count,
-                             "timeout": timeout})
-
-    def kept(self, timeout=10):
-        """Everything the server received (start it with keep=True)."""
-        return binascii.unhexlify(self.result(timeout)["data"])
-
-    def restart(self, down_for=0.5):
-        """Close the listener and connections; listen again after ``down_for`` s."""
-        _Control.ask({"cmd": "restart", "id": self.id, "down_for": down_for})
 
 
 def other_ca():
@@ -204,19 +144,6 @@ class Trigger(threadedcomponent):
 import sys
 
 IS_MICROPYTHON = sys.implementation.name == "micropython"
-
-
-def prefix_sha256(size, seed=0):
-    """SHA-256 (hex) of pattern(size, seed), hashed a block at a time (no
-    ``size``-byte buffer): the checksum of any prefix of a pattern stream."""
-    block = pattern(4096, seed)
-    digest = hashlib.sha256()
-    left = size
-    while left:
-        piece = block if left >= 4096 else block[:left]
-        digest.update(piece)
-        left -= len(piece)
-    return binascii.hexlify(digest.digest()).decode()
 
 
 def pattern_buffer(size, seed=0):

@@ -15,7 +15,6 @@ TriggeredSource(msg)
 
 from Axon.Component import component
 from Axon.Ipc import producerFinished, shutdownMicroprocess
-from Kamaelia.Util.PureTransformer import PureTransformer
 
 
 class DataSource(component):
@@ -50,4 +49,6 @@ class DataSource(component):
 
 
 def TriggeredSource(msg):
+    # Imported here: a program using only DataSource keeps it off the heap.
+    from Kamaelia.Util.PureTransformer import PureTransformer
     return PureTransformer(lambda trigger: msg)
