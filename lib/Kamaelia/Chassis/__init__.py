@@ -1,1 +1,9 @@
-"""Kamaelia.Chassis components."""
+"""Kamaelia.Chassis: Pipeline and Graphline, which wire components together.
+
+Submodules load the first time they are named (see ``Axon.Lazy``).
+"""
+
+
+def __getattr__(name):
+    from Axon.Lazy import submodule
+    return submodule(__name__, name)
