@@ -8,8 +8,13 @@ The messages every program uses are defined here; the rarely used ones
 (``shutdown``, ``notify``, ``status``, ``errorInformation``,
 ``WaitComplete``) live in
 ``Axon.IpcMore`` and load on first use (``from Axon.Ipc import notify``
-still works), which keeps them off a small board's heap.
+still works), which keeps them off a small board's heap.  ``__all__``
+names them too, so ``from Axon.Ipc import *`` gives every message on both
+runtimes (and loads ``Axon.IpcMore``).
 """
+
+__all__ = ("ipc", "producerFinished", "shutdownMicroprocess", "newComponent",
+           "shutdown", "notify", "status", "errorInformation")
 
 
 class ipc(object):
@@ -29,7 +34,11 @@ class producerFinished(ipc):
 
 class shutdownMicroprocess(ipc):
     def __init__(self, *microprocesses):
-        self.microprocesses = microprocesses
+        self._microprocesses = microprocesses
+
+    def microprocesses(self):
+        """The microprocesses (components) to shut down, as a tuple."""
+        return self._microprocesses
 
 
 class newComponent(ipc):

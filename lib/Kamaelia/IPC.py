@@ -7,6 +7,10 @@ component of a Pipeline finishes its work and stops.
 
 from Axon.Ipc import producerFinished
 
+# Lists the lazy names too: MicroPython's "import *" needs __all__ in a
+# module that has a __getattr__.
+__all__ = ("socketShutdown", "newCSA", "shutdownCSA")
+
 
 class socketShutdown(producerFinished):
     def __init__(self, caller=None, message=None):
