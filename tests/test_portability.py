@@ -94,3 +94,32 @@ def test_plain_client_does_not_load_or_pay_for_the_extras():
     # unrelated Axon modules changed).  Extras code in the client: 700 B.
     assert imported - cut_imported <= 256, (imported, cut_imported)
     assert made == cut_made, (made, cut_made)
+
+
+LAZY_PROBE = """
+import sys
+def ours():
+    return sorted(m for m in sys.modules if m.split(".")[0] in ("Axon", "Kamaelia"))
+import Axon, Kamaelia, Kamaelia.Chassis, Kamaelia.Util
+print(ours())
+Axon.Ipc.producerFinished
+print(ours())
+"""
+
+
+@pytest.mark.parametrize("runtime", ["cpython", "micropython"])
+def test_importing_a_package_loads_nothing_else(runtime):
+    """``import Axon`` loads no submodule (a board pays only for what it
+    uses); the first ``Axon.Ipc`` loads that one (and the loader)."""
+    if runtime == "cpython":
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [os.path.join(ROOT, "lib"), os.path.join(ROOT, "ports", "cpython")]))
+        cmd = [sys.executable, "-c", LAZY_PROBE]
+    else:
+        env = micropython_env()
+        cmd = [micropython_exe(), "-c", LAZY_PROBE]
+    proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.split("\n")[:2] == [
+        "['Axon', 'Kamaelia', 'Kamaelia.Chassis', 'Kamaelia.Util']",
+        "['Axon', 'Axon.Ipc', 'Axon.Lazy', 'Kamaelia', 'Kamaelia.Chassis', 'Kamaelia.Util']"]

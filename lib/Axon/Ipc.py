@@ -8,13 +8,10 @@ The messages every program uses are defined here; the rarely used ones
 (``shutdown``, ``notify``, ``status``, ``errorInformation``,
 ``WaitComplete``) live in
 ``Axon.IpcMore`` and load on first use (``from Axon.Ipc import notify``
-still works), which keeps them off a small board's heap.  ``__all__``
-names them too, so ``from Axon.Ipc import *`` gives every message on both
-runtimes (and loads ``Axon.IpcMore``).
+still works), which keeps them off a small board's heap.  So does this
+module's ``__all__`` (it names them), so ``from Axon.Ipc import *`` gives
+every message on both runtimes, and loads ``Axon.IpcMore``.
 """
-
-__all__ = ("ipc", "producerFinished", "shutdownMicroprocess", "newComponent",
-           "shutdown", "notify", "status", "errorInformation")
 
 
 class ipc(object):
@@ -52,7 +49,9 @@ class newComponent(ipc):
 
 
 def __getattr__(name):
-    if name.startswith("__"):           # the import system probing, not a message
+    # Dunder names are the import system probing, not messages; but
+    # MicroPython's "import *" needs an answer for __all__.
+    if name[:2] == "__" and name != "__all__":
         raise AttributeError(name)
     from Axon import IpcMore
     return getattr(IpcMore, name)

@@ -1,11 +1,16 @@
-"""Submodules that load when first named, for Axon's and Kamaelia's packages.
+"""Submodules that load when first named, for the ``Axon`` package.
 
-Each package's ``__init__`` holds only a three-line ``__getattr__`` that
-calls ``submodule``, so ``import Axon`` (or ``import Kamaelia``) loads
-nothing else, and ``Axon.Component.component`` or
-``Kamaelia.Chassis.Pipeline.Pipeline`` still work after a bare import, as
-in Kamaelia, where the packages import their submodules eagerly.  A small
-board's heap then pays only for the submodules a program uses.
+``Axon/__init__.py`` holds only a three-line ``__getattr__`` that calls
+``submodule``, so ``import Axon`` loads nothing else, and
+``Axon.Component.component`` or ``Axon.Ipc.producerFinished`` still work
+after a bare ``import Axon``, as in Kamaelia, whose Axon imports all its
+submodules eagerly.  A small board's heap then pays only for the
+submodules a program uses (this module included: it loads on the first
+such access, not with the package).  Any package can do the same.
+
+Kamaelia's own packages are empty in Kamaelia (``import Kamaelia`` does
+not reach ``Kamaelia.Chassis.Pipeline`` there), and so they are here:
+that costs nothing.
 
 Edges: a name that is not a submodule is an ``AttributeError``; an
 ``ImportError`` raised inside a submodule that exists comes out as it is.

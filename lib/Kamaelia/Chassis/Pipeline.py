@@ -18,8 +18,6 @@ from Axon.Component import component
 
 
 class Pipeline(component):
-    circular = False
-
     def __init__(self, *components, **argd):
         if not components:
             raise ValueError("Pipeline needs at least one component")
@@ -40,7 +38,7 @@ class Pipeline(component):
         for source, sink in zip(children, children[1:]):
             self.link((source, "outbox"), (sink, "inbox"))
             self.link((source, "signal"), (sink, "control"))
-        if self.circular:
+        if getattr(self, "circular", False):
             self.link((last, "outbox"), (first, "inbox"))
             self.link((last, "signal"), (first, "control"))
         else:

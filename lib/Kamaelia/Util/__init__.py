@@ -1,9 +1,1 @@
-"""Kamaelia.Util components.
-
-Submodules load the first time they are named (see ``Axon.Lazy``).
-"""
-
-
-def __getattr__(name):
-    from Axon.Lazy import submodule
-    return submodule(__name__, name)
+"""Kamaelia.Util components."""
