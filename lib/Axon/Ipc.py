@@ -6,11 +6,11 @@ now".  Components pass either on through "signal" so a Pipeline winds down.
 
 The messages every program uses are defined here; the rarely used ones
 (``shutdown``, ``notify``, ``status``, ``errorInformation``,
-``WaitComplete``) live in
-``Axon.IpcMore`` and load on first use (``from Axon.Ipc import notify``
-still works), which keeps them off a small board's heap.  So does this
-module's ``__all__`` (it names them), so ``from Axon.Ipc import *`` gives
-every message on both runtimes, and loads ``Axon.IpcMore``.
+``WaitComplete``) live in ``Axon.IpcMore`` and load on first use (``from
+Axon.Ipc import notify`` still works), which keeps them off a small
+board's heap.  This module's ``__all__`` names them too, so it comes from
+there as well: ``from Axon.Ipc import *`` gives every message on both
+runtimes, and loads ``Axon.IpcMore``.
 """
 
 

@@ -8,7 +8,7 @@ message, these and the common ones.
 from Axon.Ipc import ipc, producerFinished, shutdownMicroprocess, newComponent
 
 __all__ = ("ipc", "producerFinished", "shutdownMicroprocess", "newComponent",
-           "shutdown", "notify", "status", "errorInformation")
+           "shutdown", "notify", "status", "errorInformation", "WaitComplete")
 
 
 class shutdown(shutdownMicroprocess):

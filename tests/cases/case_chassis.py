@@ -273,7 +273,7 @@ class Finisher(component):
                      self.graphline in self.pipeline.children)
         for other in self.others:
             link = self.link((self, "outbox"), (other, "control"))
-            self.send(self.stop, "outbox")
+            self.send(self.message, "outbox")
             self.unlink(thelinkage=link)
 
 
@@ -289,7 +289,7 @@ def test_graphline_fail_shutdown_leaves_control_to_the_child_that_took_it():
                   linkages={("self", "control"): ("TO_SHUTDOWN1", "control")})
     p = Pipeline(Pinger(tosend=[finish], box="signal"), g, whinger)
     finisher = Finisher(log=log, first=first, others=[second], graphline=g, pipeline=p,
-                        whinger=whinger, stop=stop)
+                        whinger=whinger, message=stop)
     p.activate()
     finisher.activate()
     scheduler.run.runThreads()

@@ -75,7 +75,7 @@ def test_import_star_from_axon_ipc():
     found = names_from_star("Axon.Ipc")
     assert sorted(found) == sorted(["ipc", "producerFinished", "shutdownMicroprocess",
                                     "newComponent", "shutdown", "notify", "status",
-                                    "errorInformation"])
+                                    "errorInformation", "WaitComplete"])
     assert found["notify"] is Axon.Ipc.notify
     assert issubclass(found["shutdown"], found["shutdownMicroprocess"])
 
