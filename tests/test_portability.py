@@ -123,3 +123,43 @@ def test_importing_a_package_loads_nothing_else(runtime):
     assert proc.stdout.split("\n")[:2] == [
         "['Axon', 'Kamaelia', 'Kamaelia.Chassis', 'Kamaelia.Util']",
         "['Axon', 'Axon.Ipc', 'Axon.Lazy', 'Kamaelia', 'Kamaelia.Chassis', 'Kamaelia.Util']"]
+
+
+CHASSIS_PROBE = """
+import sys
+from Axon.Component import component
+from Axon.Scheduler import scheduler
+from Axon.Ipc import producerFinished
+from Kamaelia.Chassis.Pipeline import Pipeline
+from Kamaelia.Chassis.Graphline import Graphline
+class Once(component):
+    def main(self):
+        self.send(1, "outbox")
+        self.send(producerFinished(), "signal")
+        yield 1
+class Sink(component):
+    def main(self):
+        while not self.dataReady("control"):
+            self.pause()
+            yield 1
+Pipeline(Once(), Graphline(A=Sink(), B=Sink(), linkages={}), Sink()).activate()
+Pipeline(Once(), Sink(), circular=True).activate()
+scheduler.run.runThreads()
+print(sorted(m for m in ("Axon.Lazy", "Axon.Seldom", "Axon.IpcMore") if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("runtime", ["cpython", "micropython"])
+def test_running_the_chassis_loads_nothing_seldom_used(runtime):
+    """Pipeline and Graphline, shutdown included, use only what every
+    program loads: no attribute they read falls through to a lazy loader."""
+    if runtime == "cpython":
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [os.path.join(ROOT, "lib"), os.path.join(ROOT, "ports", "cpython")]))
+        cmd = [sys.executable, "-c", CHASSIS_PROBE]
+    else:
+        env = micropython_env()
+        cmd = [micropython_exe(), "-c", CHASSIS_PROBE]
+    proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.strip() == "[]"

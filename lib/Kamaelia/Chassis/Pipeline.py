@@ -18,6 +18,8 @@ from Axon.Component import component
 
 
 class Pipeline(component):
+    circular = False            # a class attribute: reading it never reaches Axon.Seldom
+
     def __init__(self, *components, **argd):
         if not components:
             raise ValueError("Pipeline needs at least one component")
@@ -38,7 +40,7 @@ class Pipeline(component):
         for source, sink in zip(children, children[1:]):
             self.link((source, "outbox"), (sink, "inbox"))
             self.link((source, "signal"), (sink, "control"))
-        if getattr(self, "circular", False):
+        if self.circular:
             self.link((last, "outbox"), (first, "inbox"))
             self.link((last, "signal"), (first, "control"))
         else:
