@@ -7,10 +7,6 @@ component of a Pipeline finishes its work and stops.
 
 from Axon.Ipc import producerFinished
 
-# Lists the lazy names too: MicroPython's "import *" needs __all__ in a
-# module that has a __getattr__.
-__all__ = ("socketShutdown", "newCSA", "shutdownCSA")
-
 
 class socketShutdown(producerFinished):
     def __init__(self, caller=None, message=None):
@@ -20,6 +16,11 @@ class socketShutdown(producerFinished):
 def __getattr__(name):
     # newCSA and shutdownCSA (Axon notify messages) are rarely used: they
     # are made on first use, so importing socketShutdown costs less heap.
+    if name == "__all__":
+        # MicroPython's "import *" asks a module with __getattr__ for it.
+        # A list, built when asked: a tuple of constants (or a global)
+        # would be made at import.
+        return ["socketShutdown", "newCSA", "shutdownCSA"]
     if name not in ("newCSA", "shutdownCSA"):
         raise AttributeError(name)
     from Axon.Ipc import notify
