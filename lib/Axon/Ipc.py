@@ -53,5 +53,7 @@ def __getattr__(name):
     # MicroPython's "import *" needs an answer for __all__.
     if name[:2] == "__" and name != "__all__":
         raise AttributeError(name)
-    from Axon import IpcMore
-    return getattr(IpcMore, name)
+    # Not "from Axon import IpcMore": that asks the package first, and its
+    # __getattr__ would load Axon.Lazy as well.
+    import Axon.IpcMore
+    return getattr(Axon.IpcMore, name)
