@@ -94,3 +94,79 @@ def test_plain_client_does_not_load_or_pay_for_the_extras():
     # unrelated Axon modules changed).  Extras code in the client: 700 B.
     assert imported - cut_imported <= 256, (imported, cut_imported)
     assert made == cut_made, (made, cut_made)
+
+
+LAZY_PROBE = """
+import sys
+def ours():
+    return sorted(m for m in sys.modules if m.split(".")[0] in ("Axon", "Kamaelia"))
+import Axon, Kamaelia, Kamaelia.Chassis, Kamaelia.Util
+print(ours())
+from Axon.Ipc import producerFinished, notify
+print(ours())
+Axon.AxonExceptions.noSpaceInBox
+print(ours())
+"""
+
+
+@pytest.mark.parametrize("runtime", ["cpython", "micropython"])
+def test_importing_a_package_loads_nothing_else(runtime):
+    """``import Axon`` loads no submodule (a board pays only for what it
+    uses); importing one does not load the loader (Axon.Lazy); the first
+    ``Axon.AxonExceptions`` through the package loads that one and the
+    loader."""
+    if runtime == "cpython":
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [os.path.join(ROOT, "lib"), os.path.join(ROOT, "ports", "cpython")]))
+        cmd = [sys.executable, "-c", LAZY_PROBE]
+    else:
+        env = micropython_env()
+        cmd = [micropython_exe(), "-c", LAZY_PROBE]
+    proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    kamaelia = "'Kamaelia', 'Kamaelia.Chassis', 'Kamaelia.Util'"
+    assert proc.stdout.split("\n")[:3] == [
+        "['Axon', %s]" % kamaelia,
+        "['Axon', 'Axon.Ipc', 'Axon.IpcMore', %s]" % kamaelia,
+        "['Axon', 'Axon.AxonExceptions', 'Axon.Ipc', 'Axon.IpcMore', 'Axon.Lazy', %s]"
+        % kamaelia]
+
+
+CHASSIS_PROBE = """
+import sys
+from Axon.Component import component
+from Axon.Scheduler import scheduler
+from Axon.Ipc import producerFinished
+from Kamaelia.Chassis.Pipeline import Pipeline
+from Kamaelia.Chassis.Graphline import Graphline
+class Once(component):
+    def main(self):
+        self.send(1, "outbox")
+        self.send(producerFinished(), "signal")
+        yield 1
+class Sink(component):
+    def main(self):
+        while not self.dataReady("control"):
+            self.pause()
+            yield 1
+Pipeline(Once(), Graphline(A=Sink(), B=Sink(), linkages={}), Sink()).activate()
+Pipeline(Once(), Sink(), circular=True).activate()
+scheduler.run.runThreads()
+print(sorted(m for m in ("Axon.Lazy", "Axon.Seldom", "Axon.IpcMore") if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("runtime", ["cpython", "micropython"])
+def test_running_the_chassis_loads_nothing_seldom_used(runtime):
+    """Pipeline and Graphline, shutdown included, use only what every
+    program loads: no attribute they read falls through to a lazy loader."""
+    if runtime == "cpython":
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [os.path.join(ROOT, "lib"), os.path.join(ROOT, "ports", "cpython")]))
+        cmd = [sys.executable, "-c", CHASSIS_PROBE]
+    else:
+        env = micropython_env()
+        cmd = [micropython_exe(), "-c", CHASSIS_PROBE]
+    proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.strip() == "[]"

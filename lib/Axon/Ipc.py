@@ -6,9 +6,11 @@ now".  Components pass either on through "signal" so a Pipeline winds down.
 
 The messages every program uses are defined here; the rarely used ones
 (``shutdown``, ``notify``, ``status``, ``errorInformation``,
-``WaitComplete``) live in
-``Axon.IpcMore`` and load on first use (``from Axon.Ipc import notify``
-still works), which keeps them off a small board's heap.
+``WaitComplete``) live in ``Axon.IpcMore`` and load on first use (``from
+Axon.Ipc import notify`` still works), which keeps them off a small
+board's heap.  This module's ``__all__`` names them too, so it comes from
+there as well: ``from Axon.Ipc import *`` gives every message on both
+runtimes, and loads ``Axon.IpcMore``.
 """
 
 
@@ -29,7 +31,11 @@ class producerFinished(ipc):
 
 class shutdownMicroprocess(ipc):
     def __init__(self, *microprocesses):
-        self.microprocesses = microprocesses
+        self._microprocesses = microprocesses
+
+    def microprocesses(self):
+        """The microprocesses (components) to shut down, as a tuple."""
+        return self._microprocesses
 
 
 class newComponent(ipc):
@@ -43,7 +49,11 @@ class newComponent(ipc):
 
 
 def __getattr__(name):
-    if name.startswith("__"):           # the import system probing, not a message
+    # Dunder names are the import system probing, not messages; but
+    # MicroPython's "import *" needs an answer for __all__.
+    if name[:2] == "__" and name != "__all__":
         raise AttributeError(name)
-    from Axon import IpcMore
-    return getattr(IpcMore, name)
+    # Not "from Axon import IpcMore": that asks the package first, and its
+    # __getattr__ would load Axon.Lazy as well.
+    import Axon.IpcMore
+    return getattr(Axon.IpcMore, name)

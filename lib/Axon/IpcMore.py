@@ -1,7 +1,14 @@
 """The rarely used Axon messages, loaded on first use through ``Axon.Ipc``
-(import them from there: ``from Axon.Ipc import notify``)."""
+(import them from there: ``from Axon.Ipc import notify``).
 
-from Axon.Ipc import ipc, shutdownMicroprocess
+``__all__`` here is ``Axon.Ipc``'s too (it gets it from here): every Axon
+message, these and the common ones.
+"""
+
+from Axon.Ipc import ipc, producerFinished, shutdownMicroprocess, newComponent
+
+__all__ = ("ipc", "producerFinished", "shutdownMicroprocess", "newComponent",
+           "shutdown", "notify", "status", "errorInformation", "WaitComplete")
 
 
 class shutdown(shutdownMicroprocess):

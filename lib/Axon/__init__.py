@@ -1,5 +1,11 @@
 """Axon: Kamaelia's component runtime, for CPython and MicroPython.
 
-Import the pieces you use (``Axon.Component``, ``Axon.Scheduler``, ...);
-this package itself loads nothing, to keep the import footprint small.
+``import Axon`` loads nothing else; a submodule loads the first time it is
+named, so ``Axon.Component.component`` or ``Axon.Ipc.producerFinished``
+work after a bare ``import Axon``, as in Kamaelia (see ``Axon.Lazy``).
 """
+
+
+def __getattr__(name):
+    from Axon.Lazy import submodule
+    return submodule(__name__, name)

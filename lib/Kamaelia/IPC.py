@@ -16,6 +16,11 @@ class socketShutdown(producerFinished):
 def __getattr__(name):
     # newCSA and shutdownCSA (Axon notify messages) are rarely used: they
     # are made on first use, so importing socketShutdown costs less heap.
+    if name == "__all__":
+        # MicroPython's "import *" asks a module with __getattr__ for it.
+        # A list, built when asked: a tuple of constants (or a global)
+        # would be made at import.
+        return ["socketShutdown", "newCSA", "shutdownCSA"]
     if name not in ("newCSA", "shutdownCSA"):
         raise AttributeError(name)
     from Axon.Ipc import notify

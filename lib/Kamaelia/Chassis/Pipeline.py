@@ -7,12 +7,19 @@ child, and the last child's "outbox" and "signal" come out of the
 Pipeline's own.  The Pipeline ends when all its children have ended.
 Messages that reached the Pipeline before it started are passed on, not
 lost.
+
+``Pipeline(..., circular=True)`` closes the ring instead: the last child's
+"outbox" and "signal" feed the first child's "inbox" and "control", and
+nothing comes out of the Pipeline's own outboxes.  ``pipeline`` is the
+same class under Kamaelia's older name.
 """
 
 from Axon.Component import component
 
 
 class Pipeline(component):
+    circular = False            # a class attribute: reading it never reaches Axon.Seldom
+
     def __init__(self, *components, **argd):
         if not components:
             raise ValueError("Pipeline needs at least one component")
@@ -33,10 +40,17 @@ class Pipeline(component):
         for source, sink in zip(children, children[1:]):
             self.link((source, "outbox"), (sink, "inbox"))
             self.link((source, "signal"), (sink, "control"))
-        self.link((last, "outbox"), (self, "outbox"), passthrough=2)
-        self.link((last, "signal"), (self, "signal"), passthrough=2)
+        if self.circular:
+            self.link((last, "outbox"), (first, "inbox"))
+            self.link((last, "signal"), (first, "control"))
+        else:
+            self.link((last, "outbox"), (self, "outbox"), passthrough=2)
+            self.link((last, "signal"), (self, "signal"), passthrough=2)
         for child in children:
             child.activate()
         while not self.childrenDone():
             self.pause()
             yield 1
+
+
+pipeline = Pipeline

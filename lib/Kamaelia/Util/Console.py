@@ -1,8 +1,9 @@
 """Console input and output components.
 
-ConsoleEchoer(forwarder=False, use_repr=False)
+ConsoleEchoer(forwarder=False, use_repr=False, tag="")
     "inbox": anything; ``bytes`` are written to stdout as they are, ``str``
-    as text, anything else as ``str(x)`` (``repr(x)`` with use_repr).
+    as text, anything else as ``str(x)`` (``repr(x)`` with use_repr),
+    each message preceded by ``tag`` (a ``str``) when it is not empty.
     With ``forwarder`` each message also goes out of "outbox".
     "control": ``producerFinished`` echoes what is still waiting, then
     passes the message on through "signal" and stops;
@@ -29,12 +30,15 @@ class ConsoleEchoer(component):
     Outboxes = {"outbox": "What was written, when forwarder is set",
                 "signal": "The shutdown message that stopped it"}
 
-    def __init__(self, forwarder=False, use_repr=False):
+    def __init__(self, forwarder=False, use_repr=False, tag=""):
         component.__init__(self)
         self.forwarder = forwarder
         self.use_repr = use_repr
+        self.tag = tag
 
     def _echo(self, data):
+        if self.tag:
+            write_stdout(self.tag)
         if self.use_repr:
             write_stdout(repr(data))
         elif isinstance(data, (bytes, bytearray, str)):
