@@ -27,5 +27,5 @@ class normalShutdown(AxonException):
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
-    from Axon import CoordinatingAssistantTracker
-    return getattr(CoordinatingAssistantTracker, name)
+    import Axon.CoordinatingAssistantTracker
+    return getattr(Axon.CoordinatingAssistantTracker, name)

@@ -36,8 +36,8 @@ from Axon.Ipc import ipc
 
 def _seldom():
     """Axon.Seldom (what a program seldom needs), loaded on first use."""
-    from Axon import Seldom
-    return Seldom
+    import Axon.Seldom      # not "from Axon import": that asks the package first
+    return Axon.Seldom
 
 
 class scheduler(object):
