@@ -69,7 +69,9 @@ class _AnsweringControl(LockedBox):
     """The "control" inbox of a client with statistics: a statisticsRequest
     is answered as it arrives, on the scheduler's thread, and not stored
     (the client's own thread never sees it).  If the answer cannot be
-    queued, the sender gets noSpaceInBox, as for any full inbox."""
+    queued (the client's outgoing queue is full), the sender of the
+    request gets noSpaceInBox: the scheduler's thread cannot wait for
+    room it would have to make itself."""
 
     def put(self, message):
         if not isinstance(message, statisticsRequest):

@@ -13,9 +13,11 @@ Boxes:
   The inbox holds at most ``queuelengths`` messages and ``inbox_bytes``
   bytes (default: the port's QUEUE_BYTES, a sixteenth of the heap on
   MicroPython -- 8 KB on a 128 KB heap -- and 1 MB on CPython; one
-  larger message is still taken when the inbox is empty): a
-  producer sending into a full inbox gets ``noSpaceInBox`` and is woken
-  once there is room.  Small messages waiting at once are copied into one
+  larger message is still taken when the inbox is empty; each message
+  also counts Axon.Box.MESSAGE_COST bytes for its object): a component
+  sending into a full inbox is held at its next yield until there is
+  room (see Axon/Box.py; after ``setInboxSize`` it gets ``noSpaceInBox``
+  instead).  Small messages waiting at once are copied into one
   write through a ``send_buffer``-byte buffer (default QUEUE_BYTES / 8,
   from 512 bytes to 16 KB); messages over half of it are written as they are,
   without a copy.

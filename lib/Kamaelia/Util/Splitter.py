@@ -13,9 +13,10 @@ Sinks are added and removed at run time with messages on the splitter's
 Every sink gets the same object, not a copy, in the order the splitter
 received them; a sink only gets what arrives after the splitter has read
 its ``addsink`` ("configuration" is read before "inbox" in each step).
-Sending into a sink whose inbox size the program set, and which is full,
-raises ``noSpaceInBox`` as any send does (Kamaelia's Splitter holds the
-message back and retries instead).
+A full sink holds the splitter at its next yield, as any full inbox holds
+its sender; a sink whose inbox size the program set and which is full
+refuses: ``noSpaceInBox``, as any send into it (Kamaelia's Splitter holds
+the message back and retries instead).
 
 Splitter()
     "inbox" goes to every sink (not to "outbox").  Only ``sinkbox`` of an
