@@ -32,9 +32,10 @@ Boxes at their edges:
   and its inboxes close: what is still in them is discarded, later sends
   to them are dropped, and producers held or paused on them are woken.
 
-Kamaelia's ``Axon.Component`` also hands out ``scheduler``, the Ipc
-messages and ``noSpaceInBox``; so does this module (``from Axon.Component
-import component, scheduler, newComponent``).
+Kamaelia's ``Axon.Component`` also hands out ``scheduler``,
+``newComponent`` and the other common messages, and ``noSpaceInBox``; so
+does this module (``from Axon.Component import component, scheduler,
+newComponent``).
 """
 
 from Axon.AxonExceptions import (BoxAlreadyLinkedToDestination, invalidComponentInterface,
@@ -242,14 +243,18 @@ class component(object):
         for box in self.inboxes.values():
             box.close()
 
-    def _abandon(self):
-        pass
-
     def __getattr__(self, name):
         # Only for names not found the usual way: the seldom used methods
-        # (run, Inbox, the old-style main, ...) load on first use.
-        if name.startswith("__"):
-            raise AttributeError(name)
-        from Axon.Seldom import component_method
-        return component_method(self, name)
+        # load on first use.  Any other name fails here, without loading
+        # anything (a hasattr() from a thread must not import).
+        if " %s " % name not in _SELDOM:
+            raise AttributeError("%r object has no attribute %r" % (type(self).__name__, name))
+        import Axon.Seldom
+        return Axon.Seldom.component_method(self, name)
+
+
+# What component.__getattr__ finds in Axon.Seldom (one string: names that
+# are not interned until Axon.Seldom loads).
+_SELDOM = (" run Inbox unpause _isStopped id childComponents send_when_room"
+           " main initialiseComponent mainBody closeDownComponent ")
 

@@ -169,7 +169,7 @@ class scheduler(object):
         self._next = []
         for comp in live:
             comp._alive = False
-            comp._abandon()
+            comp.stop()
             # Its finally blocks run (files close, services deregister);
             # what they raise must not hide the error that ended the run.
             try:
@@ -205,10 +205,9 @@ class scheduler(object):
 
     def __getattr__(self, name):
         # Kamaelia's listAllThreads(), stop() and time, on first use.
-        if name.startswith("__"):
-            raise AttributeError(name)
-        from Axon.Seldom import method, SCHEDULER
-        return method(self, name, SCHEDULER)
+        if name not in ("listAllThreads", "stop", "time"):
+            raise AttributeError("scheduler has no attribute %r" % (name,))
+        return _seldom().method(self, name, _seldom().SCHEDULER)
 
     def thread_ended(self, comp):
         """The last word of a component's thread: it is gone, wake its part here."""

@@ -217,9 +217,21 @@ class threadedcomponent(component):
             self._drain_pending = False
             done = self._thread_done
             lock.release()
-            i = self._deliver(out)
+            # Deliver until a destination fills (this component is then
+            # held, like any sender) or refuses (its size was set).
+            i = 0
+            count = len(out)
+            try:
+                while i < count:
+                    full = out[i].deliver(out[i + 1])
+                    i += 2
+                    if full is not None:
+                        self._held = full
+                        break
+            except noSpaceInBox:
+                pass
             lock.acquire()
-            if i < len(out):
+            if i < count:
                 self._out[:0] = out[i:]
             self._out_count -= i // 2
             if self._out_waiting and i > 0:
@@ -235,33 +247,14 @@ class threadedcomponent(component):
                 self._paused = True     # until the thread sends or a box makes room
             yield 1
 
-    def _deliver(self, out):
-        """Deliver (box, message) pairs from ``out`` until one fills its
-        destination (this component is then held, like any sender) or is
-        refused by one whose size was set; how many items were done."""
-        i = 0
-        count = len(out)
-        try:
-            while i < count:
-                full = out[i].deliver(out[i + 1])
-                i += 2
-                if full is not None:
-                    self._held = full
-                    break
-        except noSpaceInBox:
-            pass
-        return i
-
     def stop(self):
-        if not self._stop_requested:
-            component.stop(self)
-            self._abandon()
-
-    def _abandon(self):
-        """Stopped, or the scheduler stopped because of an error elsewhere:
-        tell the thread to stop (it gets shutdownMicroprocess on "control");
-        from now on its sends give up instead of waiting for a queue that
-        nobody drains, so the thread can end."""
+        """Stopped (also when the scheduler stopped because of an error
+        elsewhere): tell the thread to stop (it gets shutdownMicroprocess on
+        "control"); from now on its sends give up instead of waiting for a
+        queue that nobody drains, so the thread can end."""
+        if self._stop_requested:
+            return
+        component.stop(self)
         self._lock.acquire()
         self._abandoned = True
         self._wake_thread_locked()

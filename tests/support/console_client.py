@@ -4,12 +4,10 @@
 """
 
 import sys
-from Axon.Scheduler import scheduler
 from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Util.Console import ConsoleReader, ConsoleEchoer
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
 
 Pipeline(ConsoleReader(prompt=""),
          ThreadedTCPClient(sys.argv[1], int(sys.argv[2])),
-         ConsoleEchoer()).activate()
-scheduler.run.runThreads()
+         ConsoleEchoer()).run()              # Kamaelia style

@@ -19,9 +19,9 @@ RateControlledFileReader(filename, readmode="bytes", rate=100000,
   a reader that fell behind catches up in one bigger chunk instead of a
   burst of small ones.
 - When the component after it is full the reader waits: no chunk is lost.
-  Chunks waiting to leave its thread are bounded by half the port's
-  QUEUE_BYTES (a sixteenth of the heap on MicroPython), at least two
-  chunks.
+  Chunks waiting to leave its thread are bounded by a quarter of the
+  port's QUEUE_BYTES (a sixteenth of the heap on MicroPython), at least
+  two chunks.
 - "signal": ``producerFinished`` after the last chunk.  A shutdown message
   on "control" stops it early; it is passed on through "signal".
 - The file is opened by the constructor, so a missing file is an OSError
@@ -78,9 +78,10 @@ class RateControlledFileReader(threadedcomponent):
             raise OSError(exc.args[0], "cannot open %r: %s" % (filename, exc))
         threadedcomponent.__init__(self)
         if readmode == "bytes":
-            # Chunks waiting to leave the thread: half of QUEUE_BYTES; the
-            # inbox they go to buffers the rest (a full one holds them here).
-            self._out_limit = max(2, QUEUE_BYTES // 2 // chunksize)
+            # Chunks waiting to leave the thread: a quarter of QUEUE_BYTES;
+            # the inbox they go to buffers more (a full one holds them
+            # here).  Fewer chunks in flight leave a small heap room.
+            self._out_limit = max(2, QUEUE_BYTES // 4 // chunksize)
         self.filename = filename
         self.readmode = readmode
         self.rate = rate
