@@ -42,7 +42,7 @@ from Axon.AxonExceptions import (BoxAlreadyLinkedToDestination, invalidComponent
                                  noSpaceInBox)
 from Axon.Box import Box, QUEUE_LENGTH
 from Axon.Scheduler import scheduler
-from Axon.Ipc import ipc, newComponent, producerFinished, shutdownMicroprocess
+from Axon.Ipc import ipc, newComponent, producerFinished, shutdownMicroprocess  # Kamaelia hands these out here too
 
 
 def no_box(comp, kind, boxname):

@@ -47,7 +47,7 @@ from axonport import allocate_lock, start_thread, acquire_timeout
 from Axon.AxonExceptions import noSpaceInBox
 from Axon.Box import LockedBox, QUEUE_LENGTH
 from Axon.Component import component, no_box
-from Axon.Ipc import shutdownMicroprocess, producerFinished
+from Axon.Ipc import shutdownMicroprocess
 
 
 def _out_full(comp):

@@ -20,6 +20,7 @@ SimpleReader(filename, mode="r", buffering=1)
 
 from Axon.Component import component
 from Axon.Ipc import producerFinished, shutdownMicroprocess
+from Kamaelia.Util.Control import stop_message
 
 
 class SimpleReader(component):
@@ -38,14 +39,6 @@ class SimpleReader(component):
         except OSError as exc:
             raise OSError(exc.args[0], "cannot open %r: %s" % (filename, exc))
 
-    def _stopped(self):
-        while self.dataReady("control"):
-            msg = self.recv("control")
-            if isinstance(msg, shutdownMicroprocess):
-                self.send(msg, "signal")
-                return True
-        return False
-
     def main(self):
         fh = self.fh
         try:
@@ -54,7 +47,7 @@ class SimpleReader(component):
                 if not line:
                     break
                 yield 1
-                if self._stopped():
+                if stop_message(self, shutdownMicroprocess):
                     return
                 self.send(line, "outbox")
         finally:

@@ -18,7 +18,7 @@ SimpleFileWriter(filename, mode="wb")
 """
 
 from Axon.Component import component
-from Axon.Ipc import producerFinished, shutdownMicroprocess
+from Kamaelia.Util.Control import stop_message
 
 _BINARY = (bytes, bytearray, memoryview)
 
@@ -56,13 +56,10 @@ class SimpleFileWriter(component):
                     wrote = True
                 if wrote:
                     f.flush()
-                while self.dataReady("control"):
-                    msg = self.recv("control")
-                    if isinstance(msg, (producerFinished, shutdownMicroprocess)):
-                        # The file is closed (finally) before anyone else
-                        # runs, so whoever gets this message can read it.
-                        self.send(msg, "signal")
-                        return
+                # The file is closed (finally) before anyone else runs,
+                # so whoever gets the stop message can read it.
+                if stop_message(self):
+                    return
                 self.pause()
                 yield 1
         finally:

@@ -10,7 +10,7 @@ Chargen()
 """
 
 from Axon.Component import component
-from Axon.Ipc import producerFinished, shutdownMicroprocess
+from Kamaelia.Util.Control import stop_message
 
 
 class Chargen(component):
@@ -19,10 +19,7 @@ class Chargen(component):
 
     def main(self):
         while True:
-            while self.dataReady("control"):
-                msg = self.recv("control")
-                if isinstance(msg, (producerFinished, shutdownMicroprocess)):
-                    self.send(msg, "signal")
-                    return
+            if stop_message(self):
+                return
             self.send("Hello World", "outbox")
             yield 1

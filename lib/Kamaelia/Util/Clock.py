@@ -17,7 +17,7 @@ CheapAndCheerfulClock(interval)
 
 from axonport import ticks_ms, ticks_diff, ticks_add
 from Axon.ThreadedComponent import threadedcomponent
-from Axon.Ipc import producerFinished, shutdownMicroprocess
+from Kamaelia.Util.Control import stop_message
 
 
 class CheapAndCheerfulClock(threadedcomponent):
@@ -38,11 +38,8 @@ class CheapAndCheerfulClock(threadedcomponent):
         while True:
             while self.dataReady("inbox"):
                 self.recv("inbox")
-            while self.dataReady("control"):
-                msg = self.recv("control")
-                if isinstance(msg, (producerFinished, shutdownMicroprocess)):
-                    self.send(msg, "signal")
-                    return
+            if stop_message(self):
+                return
             now = ticks_ms()
             left = ticks_diff(due, now)
             if left > 0:

@@ -15,6 +15,7 @@ TriggeredSource(msg)
 
 from Axon.Component import component
 from Axon.Ipc import producerFinished, shutdownMicroprocess
+from Kamaelia.Util.Control import stop_message
 
 
 class DataSource(component):
@@ -30,18 +31,10 @@ class DataSource(component):
                             % type(messages).__name__)
         self.messages = messages
 
-    def _stopped(self):
-        while self.dataReady("control"):
-            msg = self.recv("control")
-            if isinstance(msg, shutdownMicroprocess):
-                self.send(msg, "signal")
-                return True
-        return False
-
     def main(self):
         for msg in self.messages:
             yield 1
-            if self._stopped():
+            if stop_message(self, shutdownMicroprocess):
                 return
             self.send(msg, "outbox")
         yield 1

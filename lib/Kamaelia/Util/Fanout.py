@@ -14,7 +14,7 @@ Fanout(boxnames)
 
 from Axon.Box import Box
 from Axon.Component import component
-from Axon.Ipc import producerFinished, shutdownMicroprocess
+from Kamaelia.Util.Control import stop_message
 
 
 class Fanout(component):
@@ -39,11 +39,7 @@ class Fanout(component):
                 data = self.recv("inbox")
                 for name in self.boxnames:
                     self.send(data, name)
-            while self.dataReady("control"):
-                msg = self.recv("control")
-                if isinstance(msg, (producerFinished, shutdownMicroprocess)):
-                    # "inbox" was emptied just above, in this same step.
-                    self.send(msg, "signal")
-                    return
+            if stop_message(self):      # "inbox" was emptied just above
+                return
             self.pause()
             yield 1

@@ -43,9 +43,8 @@ Plug(splitter, component)
 
 from Axon.AdaptiveCommsComponent import AdaptiveCommsComponent
 from Axon.Component import component
-from Axon.Ipc import ipc, newComponent, producerFinished, shutdownMicroprocess
-
-_STOP = (producerFinished, shutdownMicroprocess)
+from Axon.Ipc import ipc, newComponent
+from Kamaelia.Util.Control import STOP as _STOP, stop_message
 
 
 class addsink(ipc):
@@ -97,11 +96,8 @@ class Splitter(AdaptiveCommsComponent):
                 data = self.recv("inbox")
                 for name, _ in self.outlist.values():
                     self.send(data, name)
-            while self.dataReady("control"):
-                msg = self.recv("control")
-                if isinstance(msg, _STOP):
-                    self.send(msg, "signal")
-                    return
+            if stop_message(self):
+                return
             self.pause()
             yield 1
 
