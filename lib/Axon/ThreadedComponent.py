@@ -82,12 +82,16 @@ class threadedcomponent(component):
 
     def send_nowait(self, message, boxname="outbox"):
         """Queue ``message``, or raise ``noSpaceInBox`` if the queue is full."""
-        self._queue_out(message, boxname, True)
+        if not self._queue_out(message, boxname, True):
+            raise _out_full(self)
 
     def _queue_out(self, message, boxname, wake):
-        """send(); with ``wake`` False the scheduler's side is not woken for
-        this message (a later send will, or the queue reaching half its
-        limit): a thread that knows more is coming at once batches them."""
+        """Queue (box, message) and wake the scheduler's side; False (nothing
+        queued) if the queue is full.  With ``wake`` False the scheduler's
+        side is not woken for this message (a later send will, or the queue
+        reaching half its limit): a thread that knows more is coming at once
+        batches them.  No try block, no exception on the way: MicroPython
+        keeps the frame of every send on the C stack."""
         box = self.outboxes.get(boxname)
         if box is None:
             raise no_box(self, "outbox", boxname)
@@ -96,18 +100,19 @@ class threadedcomponent(component):
         if self._out_count >= self._out_limit:
             self._out_waiting = True
             lock.release()
-            raise _out_full(self)
+            return False
         self._out.append(box)
         self._out.append(message)
         self._out_count += 1
         if not wake and self._out_count * 2 < self._out_limit:
             lock.release()
-            return
+            return True
         wake = not self._drain_pending
         self._drain_pending = True
         lock.release()
         if wake and self.scheduler is not None:
             self.scheduler.wake_from_thread(self)
+        return True
 
     def send_wait(self, message, boxname="outbox", interruptible=True):
         """send(), waiting while the queue is full.  With ``interruptible``,
@@ -116,16 +121,13 @@ class threadedcomponent(component):
         as it takes.  ``producerFinished`` does not interrupt: it means
         "finish what you have".  A component that was stopped (``stop()``,
         or the scheduler ended on an error) never waits: False."""
-        while True:
-            try:
-                self._queue_out(message, boxname, True)
-                return True
-            except noSpaceInBox:
-                if self._abandoned:
-                    return False        # nobody will ever drain the queue
-                if interruptible and self._control_has(shutdownMicroprocess):
-                    return False
-                self.pause()
+        while not self._queue_out(message, boxname, True):
+            if self._abandoned:
+                return False            # nobody will ever drain the queue
+            if interruptible and self._control_has(shutdownMicroprocess):
+                return False
+            self.pause()
+        return True
 
     # From the thread, send() is send_wait(): it waits for room.
     send = send_wait

@@ -61,7 +61,6 @@ import socket
 from axonport import (allocate_lock, start_thread, is_timeout, wake_blocked_recv, half_close,
                       read_poller, ticks_ms, ticks_diff, QUEUE_BYTES)
 from Axon.ThreadedComponent import threadedcomponent
-from Axon.AxonExceptions import noSpaceInBox
 from Axon.Box import LockedBox
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.IPC import socketShutdown
@@ -392,18 +391,14 @@ class ThreadedTCPClient(threadedcomponent):
                     lock.release()
                     break
                 wake = more_now is None or len(data) < size or not more_now()
-                while True:
-                    try:
-                        self._queue_out(data, "outbox", wake)
+                while not self._queue_out(data, "outbox", wake):
+                    self._reader_wake.acquire()
+                    lock.acquire()
+                    self._reader_wake_pending = False
+                    stopping = self._stopping
+                    lock.release()
+                    if stopping:
                         break
-                    except noSpaceInBox:
-                        self._reader_wake.acquire()
-                        lock.acquire()
-                        self._reader_wake_pending = False
-                        stopping = self._stopping
-                        lock.release()
-                        if stopping:
-                            break
         except Exception as exc:
             lock.acquire()
             stopping = self._stopping

@@ -15,7 +15,6 @@ TriggeredSource(msg)
 
 from Axon.Component import component
 from Axon.Ipc import producerFinished, shutdownMicroprocess
-from Kamaelia.Util.Control import stop_message
 
 
 class DataSource(component):
@@ -31,10 +30,21 @@ class DataSource(component):
                             % type(messages).__name__)
         self.messages = messages
 
+    def _told_to_stop(self):
+        # Kamaelia.Util.Control.stop_message, written out: a board that
+        # feeds a TCP client from a DataSource is short of heap, and that
+        # module would cost more than these lines.
+        while self.dataReady("control"):
+            msg = self.recv("control")
+            if isinstance(msg, shutdownMicroprocess):
+                self.send(msg, "signal")
+                return True
+        return False
+
     def main(self):
         for msg in self.messages:
             yield 1
-            if stop_message(self, shutdownMicroprocess):
+            if self._told_to_stop():
                 return
             self.send(msg, "outbox")
         yield 1
