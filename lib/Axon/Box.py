@@ -126,6 +126,13 @@ class Box(object):
     def __len__(self):
         return len(self.items) - self.head if self.items is not None else 0
 
+    def __getattr__(self, name):
+        # Kamaelia's setSize, getSize and isFull live in Axon.Seldom.
+        if name[:2] == "__":
+            raise AttributeError(name)
+        import Axon.Seldom
+        return Axon.Seldom.method(self, name, Axon.Seldom.BOX)
+
     def take(self):
         message = self._pop()
         if self.full and (self.maxsize is None or len(self.items) - self.head < self.maxsize):

@@ -138,7 +138,8 @@ class component(object):
         """Link (component, box) to (component, box); returns the linkage.
 
         passthrough=0: outbox to inbox; 1: inbox to a child's inbox;
-        2: a child's outbox to outbox.
+        2: a child's outbox to outbox.  pipewidth=N (or synchronous=True,
+        N=1) sets the sink's size as setInboxSize does: a full sink refuses.
         """
         passthrough = kwargs.get("passthrough", optionalargs[0] if optionalargs else 0)
         if passthrough not in (0, 1, 2):
@@ -148,6 +149,13 @@ class component(object):
         if src.target is not None:
             raise BoxAlreadyLinkedToDestination(
                 "%r is already linked to %r" % (src, src.target))
+        # Kamaelia's sized links: the sink then refuses when full.
+        width = kwargs.get("pipewidth")
+        if width is None and kwargs.get("synchronous"):
+            width = 1
+        if width is not None:
+            dst.maxsize = width
+            dst.strict = True
         src.target = dst
         dst.sources += (src,)
         linkage = (src, dst)

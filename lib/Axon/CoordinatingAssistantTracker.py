@@ -43,6 +43,25 @@ class MultipleServiceDeletion(AxonException):
     pass
 
 
+# Named by Kamaelia's tracker for what this one leaves out (value tracking,
+# parent trackers); defined so that code importing them still loads.
+
+class BadParentTracker(AxonException):
+    pass
+
+
+class NamespaceClash(AxonException):
+    pass
+
+
+class AccessToUndeclaredTrackedVariable(AxonException):
+    pass
+
+
+class ArgumentsClash(AxonException):
+    pass
+
+
 
 class coordinatingassistanttracker(object):
     basecat = None

@@ -8,7 +8,8 @@ message, these and the common ones.
 from Axon.Ipc import ipc, producerFinished, shutdownMicroprocess, newComponent
 
 __all__ = ("ipc", "producerFinished", "shutdownMicroprocess", "newComponent",
-           "shutdown", "notify", "status", "errorInformation", "WaitComplete")
+           "shutdown", "notify", "status", "errorInformation", "WaitComplete",
+           "reactivate", "wouldblock")
 
 
 class shutdown(shutdownMicroprocess):
@@ -43,3 +44,17 @@ class WaitComplete(ipc):
     def __init__(self, *args, **argd):
         self.args = args
         self.argd = argd
+
+
+class reactivate(ipc):
+    """In Kamaelia, the scheduler's note to resume a component after a
+    WaitComplete; here WaitComplete needs no such message (kept for code
+    that names it)."""
+
+    def __init__(self, original):
+        self.original = original
+
+
+class wouldblock(ipc):
+    def __init__(self, caller):
+        self.caller = caller

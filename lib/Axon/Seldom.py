@@ -1,13 +1,14 @@
 """The parts of Axon that a program seldom uses, loaded on first use.
 
-``component``, ``threadedcomponent`` and ``scheduler`` look here (through
-their ``__getattr__``) for a method they do not define, so these cost a
-board's heap nothing until a program calls one: ``run``, ``Inbox``,
-``unpause``, ``_isStopped``, ``id``, ``childComponents``, ``send_when_room``,
-Kamaelia's old-style ``main`` (``initialiseComponent``,
-``mainBody`` while it returns a true value, ``closeDownComponent``) and the
-scheduler's ``listAllThreads``, ``stop`` and ``time``.  The scheduler also
-calls here when a component yields ``newComponent`` or ``WaitComplete``.
+``component``, ``threadedcomponent``, ``scheduler`` and boxes look here
+(through their ``__getattr__``) for a method they do not define, so these
+cost a board's heap nothing until a program calls one: ``run``, ``Inbox``,
+``unpause``, ``_isStopped``, ``id``, ``childComponents``,
+``send_when_room``, Kamaelia's old-style ``main`` (``initialiseComponent``,
+``mainBody`` while it returns a true value, ``closeDownComponent``), a
+box's ``setSize``, ``getSize`` and ``isFull``, and the scheduler's
+``listAllThreads``, ``stop`` and ``time``.  The scheduler also calls here
+when a component yields ``newComponent`` or ``WaitComplete``.
 
 A method found here is bound with a small closure at each lookup, so it is
 not visible on the class (``super().mainBody()`` from an old-style
@@ -130,6 +131,29 @@ _COMPONENT = {
     "mainBody": main_body, "closeDownComponent": close_down_component,
 }
 _THREADED = {"main": old_style_thread_main}
+
+
+# -- box: Kamaelia's postbox methods ------------------------------------------
+
+def set_size(box, size):
+    """Kamaelia's ``setSize``: as setInboxSize, a full box then refuses."""
+    box.maxsize = size
+    box.strict = True
+    return size
+
+
+def get_size(box):
+    return box.maxsize
+
+
+def is_full(box):
+    """True if the box at the end of this one's chain is full."""
+    while box.target is not None:
+        box = box.target
+    return box.maxsize is not None and len(box) >= box.maxsize
+
+
+BOX = {"setSize": set_size, "getSize": get_size, "isFull": is_full}
 
 
 # -- scheduler ----------------------------------------------------------------

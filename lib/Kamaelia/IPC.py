@@ -14,18 +14,10 @@ class socketShutdown(producerFinished):
 
 
 def __getattr__(name):
-    # newCSA and shutdownCSA (Axon notify messages) are rarely used: they
-    # are made on first use, so importing socketShutdown costs less heap.
-    if name == "__all__":
-        # MicroPython's "import *" asks a module with __getattr__ for it.
-        # A list, built when asked: a tuple of constants (or a global)
-        # would be made at import.
-        return ["socketShutdown", "newCSA", "shutdownCSA"]
-    if name not in ("newCSA", "shutdownCSA"):
+    # Kamaelia's other messages (serverShutdown, newCSA, newServer, ...) are
+    # in Kamaelia.IPCMore and load on first use: importing socketShutdown
+    # then costs less heap.  MicroPython's "import *" asks for __all__.
+    if name[:2] == "__" and name != "__all__":
         raise AttributeError(name)
-    from Axon.Ipc import notify
-    made = globals()
-    made["newCSA"] = type("newCSA", (notify,), {})
-    made["shutdownCSA"] = type("shutdownCSA", (notify,), {})
-    return made[name]
-
+    import Kamaelia.IPCMore
+    return getattr(Kamaelia.IPCMore, name)

@@ -75,14 +75,17 @@ def test_import_star_from_axon_ipc():
     found = names_from_star("Axon.Ipc")
     assert sorted(found) == sorted(["ipc", "producerFinished", "shutdownMicroprocess",
                                     "newComponent", "shutdown", "notify", "status",
-                                    "errorInformation", "WaitComplete"])
+                                    "errorInformation", "WaitComplete", "reactivate",
+                                    "wouldblock"])
     assert found["notify"] is Axon.Ipc.notify
     assert issubclass(found["shutdown"], found["shutdownMicroprocess"])
 
 
 def test_import_star_from_kamaelia_ipc():
     found = names_from_star("Kamaelia.IPC")
-    assert sorted(found) == ["newCSA", "shutdownCSA", "socketShutdown"]
+    assert sorted(found) == sorted(["socketShutdown", "serverShutdown", "newCSA", "shutdownCSA",
+                                    "newServer", "newReader", "newWriter", "newExceptional",
+                                    "removeReader", "removeWriter", "removeExceptional"])
     assert issubclass(found["socketShutdown"], Axon.Ipc.producerFinished)
     assert issubclass(found["newCSA"], Axon.Ipc.notify)
 

@@ -375,3 +375,43 @@ def test_a_held_producer_with_no_consumer_is_a_named_deadlock():
         assert "deadlock" in str(exc) and src.name in str(exc) and "full" in str(exc), exc
     else:
         raise AssertionError("expected a deadlock error")
+
+
+def test_sized_links_and_kamaelia_box_methods():
+    a, b = component(), component()
+    a.link((a, "outbox"), (b, "inbox"), synchronous=True)
+    a.send(1, "outbox")
+    try:
+        a.send(2, "outbox")
+    except noSpaceInBox:
+        pass
+    else:
+        raise AssertionError("a synchronous link holds one message")
+    assert b.inboxes["inbox"].getSize() == 1 and a.outboxes["outbox"].isFull()
+    assert b.recv("inbox") == 1 and not a.outboxes["outbox"].isFull()
+    c, d = component(), component()
+    c.link((c, "outbox"), (d, "inbox"), pipewidth=3)
+    for i in range(3):
+        c.send(i, "outbox")
+    assert d.inboxes["inbox"].isFull()
+    d.inboxes["inbox"].setSize(None)
+    c.send(3, "outbox")
+    assert [d.recv("inbox") for _ in range(4)] == [0, 1, 2, 3]
+    try:
+        d.inboxes["inbox"].setsize
+    except AttributeError as exc:
+        assert "setsize" in str(exc)
+    else:
+        raise AssertionError("expected AttributeError")
+
+
+def test_kamaelia_names_that_programs_import():
+    from Kamaelia.IPC import serverShutdown, newServer, newReader, removeWriter, newCSA
+    from Axon.Ipc import wouldblock, reactivate, notify
+    from Axon.AxonExceptions import ArgumentsClash, ServiceAlreadyExists, AxonException
+    assert issubclass(serverShutdown, shutdownMicroprocess)
+    assert issubclass(newServer, notify) and issubclass(removeWriter, notify)
+    assert newReader(None, 5).object == 5 and newCSA.__name__ == "newCSA"
+    assert wouldblock(3).caller == 3 and reactivate(4).original == 4
+    assert issubclass(ArgumentsClash, AxonException) and issubclass(ServiceAlreadyExists,
+                                                                      AxonException)
