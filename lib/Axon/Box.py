@@ -14,9 +14,11 @@ otherwise), and it means one of two things:
   message, and ``put`` answers True; the sending component is then held at
   its next ``yield`` until the box has room again (see Scheduler.py).  So
   memory stays bounded and no exception reaches code that never asked for
-  one.  Only a step that goes on sending into a full box without yielding,
-  until it holds ``FLOOD`` times its limit, gets ``noSpaceInBox``, with a
-  message saying so.
+  one.  Only a component that goes on sending, in the same step, into a
+  box it has already filled, until that box holds ``Axon.Seldom.FLOOD``
+  times its limit, gets ``noSpaceInBox`` with a message saying so (Component.send
+  asks ``Axon.Seldom.refuse_flood``); many producers each sending one message into a
+  full box, or one large message, are held, never refused.
 - **Refused** (``strict``, set by ``setInboxSize``, as in Kamaelia): a full
   box raises ``noSpaceInBox`` and keeps what it already holds.
 
@@ -49,18 +51,13 @@ QUEUE_LENGTH = max(16, min(1000, QUEUE_BYTES // 64))
 # so that many small messages are bounded by the memory they take.
 MESSAGE_COST = 32
 
-# A box that holds FLOOD times its limit was filled by a step that never
-# yielded: holding the sender cannot help, so the send is refused.
-FLOOD = 4
-
 _COMPACT = 32
 _SIZED = (bytes, bytearray, memoryview, str)
 
 
-def _full(box, waiting):
+def _full(box, waiting, why=""):
     box.full = True
-    return noSpaceInBox("%r is full (%d messages)%s" % (box, waiting, "" if box.strict else
-                        ": one step sent them without a yield, where it would wait"))
+    return noSpaceInBox("%r is full (%d messages)%s" % (box, waiting, why))
 
 
 def _empty(box):
@@ -75,6 +72,8 @@ class Box(object):
     maxsize = None
     full = False
     strict = False
+    maxbytes = None             # a LockedBox may bound bytes too
+    held = 0
 
     def __init__(self, owner, name, storing, maxsize=None):
         self.owner = owner
@@ -87,7 +86,8 @@ class Box(object):
             self.head = 0
             self.maxsize = maxsize
             self.full = False
-            self.strict = False
+            # strict stays the class default until setInboxSize: only the
+            # scheduler's thread reads it (a thread's take does not).
 
     def __repr__(self):
         return "<box %r of %s>" % (self.name, self.owner.name)
@@ -118,20 +118,13 @@ class Box(object):
     def _at_limit(self, waiting):
         """This message fills the box (or it was full): refuse it, or mark
         the box full so that its sender is held."""
-        if waiting >= self.maxsize and (self.strict or waiting >= FLOOD * self.maxsize):
-            raise _full(self, waiting)
         if not self.strict:
             self.full = True
+        elif waiting >= self.maxsize:
+            raise _full(self, waiting)
 
     def __len__(self):
         return len(self.items) - self.head if self.items is not None else 0
-
-    def __getattr__(self, name):
-        # Kamaelia's setSize, getSize and isFull live in Axon.Seldom.
-        if name[:2] == "__":
-            raise AttributeError(name)
-        import Axon.Seldom
-        return Axon.Seldom.method(self, name, Axon.Seldom.BOX)
 
     def take(self):
         message = self._pop()
@@ -180,6 +173,16 @@ class Box(object):
         for source in self.sources:
             source.owner._wake_producer(from_thread)
             source.wake_sources(from_thread)
+
+    def release_producers(self):
+        """This box was unlinked: its owner and the owners of every box that
+        forwards into it stop waiting for room, and run again."""
+        owner = self.owner
+        if owner._held is not None:
+            owner._wake_producer(False)     # while still held: that wakes it
+            owner._held = None
+        for source in self.sources:
+            source.release_producers()
 
     def close(self):
         """The owner has finished: drop what waits and all later deliveries."""
@@ -237,7 +240,7 @@ class LockedBox(Box):
     def _count_bytes(self, waiting, size):
         held = self.held + size
         limit = self.maxbytes
-        if held > limit and waiting and (self.strict or held > FLOOD * limit):
+        if held > limit and waiting and self.strict:
             raise _full(self, waiting)
         self.held = held
         if held >= limit and not self.strict:

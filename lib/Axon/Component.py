@@ -17,7 +17,7 @@ Boxes at their edges:
   ``send`` into a full one still takes the message, and the sender is held
   at its next ``yield`` until the box has room: no exception, bounded
   memory.  Only a step that goes on sending into a full box without
-  yielding gets ``noSpaceInBox`` (at ``Axon.Box.FLOOD`` times the limit).
+  yielding gets ``noSpaceInBox`` (at ``Axon.Seldom.FLOOD`` times the limit).
   After ``setInboxSize(box, n)`` that box keeps Kamaelia's meaning: a send
   into it when full raises ``noSpaceInBox`` and stores nothing;
   ``yield from self.send_when_room(msg)`` waits for room instead.
@@ -97,6 +97,9 @@ class component(object):
             raise no_box(self, "outbox", boxname)
         while box.target is not None:
             box = box.target
+        if box is self._held:   # filled it in this same step and goes on
+            import Axon.Seldom
+            Axon.Seldom.refuse_flood(box)
         if box.items is not None and box.put(message):
             self._held = box
 
@@ -179,11 +182,9 @@ class component(object):
                     if other is not src:
                         rest += (other,)
                 dst.sources = rest
-                # A producer held on that box would wait for a take that no
-                # longer concerns it.
-                if src.owner._held is not None:
-                    src.owner._held = None
-                    src.owner._wake_producer(False)
+                # A producer held on that box, here or further up the chain,
+                # would wait for a take that no longer concerns it.
+                src.release_producers()
             else:
                 kept += (linkage,)
         self._links = kept
@@ -243,26 +244,21 @@ class component(object):
         elif self._paused or self._held is not None:
             scheduler.wake(self)
 
-    def _closeDown(self):
+    def _closeDown(self, keep=None):
         """Finished: drop the links this component made, and close its
-        inboxes (later sends to them are dropped, as to an unlinked outbox)
-        so a producer waiting on a full one runs on instead of hanging."""
+        inboxes but ``keep`` (later sends to them are dropped, as to an
+        unlinked outbox) so a producer waiting on a full one runs on
+        instead of hanging."""
         self.unlink()
-        for box in self.inboxes.values():
-            box.close()
+        for name in self.inboxes:
+            if name != keep:
+                self.inboxes[name].close()
 
     def __getattr__(self, name):
         # Only for names not found the usual way: the seldom used methods
-        # load on first use.  Any other name fails here, without loading
-        # anything (a hasattr() from a thread must not import).
-        if " %s " % name not in _SELDOM:
+        # load on first use.  Private names fail here without loading
+        # anything (a thread's hasattr of one must not import).
+        if name[0] == "_" and name != "_isStopped":
             raise AttributeError("%r object has no attribute %r" % (type(self).__name__, name))
         import Axon.Seldom
         return Axon.Seldom.component_method(self, name)
-
-
-# What component.__getattr__ finds in Axon.Seldom (one string: names that
-# are not interned until Axon.Seldom loads).
-_SELDOM = (" run Inbox unpause _isStopped id childComponents send_when_room"
-           " main initialiseComponent mainBody closeDownComponent ")
-

@@ -98,15 +98,15 @@ class scheduler(object):
                     comp._queued = False
                     if not comp._alive:
                         continue
+                    if comp._stop_requested:        # even while held
+                        comp._gen.close()
+                        self._finished(comp)
+                        continue
                     held = comp._held
                     if held is not None:
                         if held.full:
                             continue    # the take that makes room wakes it
                         comp._held = None
-                    if comp._stop_requested:
-                        comp._gen.close()
-                        self._finished(comp)
-                        continue
                     self._stepping = True
                     try:
                         result = next(comp._gen)
@@ -205,8 +205,8 @@ class scheduler(object):
 
     def __getattr__(self, name):
         # Kamaelia's listAllThreads(), stop() and time, on first use.
-        if name not in ("listAllThreads", "stop", "time"):
-            raise AttributeError("scheduler has no attribute %r" % (name,))
+        if name[0] == "_":
+            raise AttributeError(name)
         return _seldom().method(self, name, _seldom().SCHEDULER)
 
     def thread_ended(self, comp):

@@ -1,14 +1,15 @@
 """The parts of Axon that a program seldom uses, loaded on first use.
 
-``component``, ``threadedcomponent``, ``scheduler`` and boxes look here
+``component``, ``threadedcomponent`` and ``scheduler`` look here
 (through their ``__getattr__``) for a method they do not define, so these
 cost a board's heap nothing until a program calls one: ``run``, ``Inbox``,
 ``unpause``, ``_isStopped``, ``id``, ``childComponents``,
 ``send_when_room``, Kamaelia's old-style ``main`` (``initialiseComponent``,
-``mainBody`` while it returns a true value, ``closeDownComponent``), a
-box's ``setSize``, ``getSize`` and ``isFull``, and the scheduler's
+``mainBody`` while it returns a true value, ``closeDownComponent``), and
+the scheduler's
 ``listAllThreads``, ``stop`` and ``time``.  The scheduler also calls here
-when a component yields ``newComponent`` or ``WaitComplete``.
+when a component yields ``newComponent`` or ``WaitComplete``, and
+Component.send for the flood check.
 
 A method found here is bound with a small closure at each lookup, so it is
 not visible on the class (``super().mainBody()`` from an old-style
@@ -133,27 +134,24 @@ _COMPONENT = {
 _THREADED = {"main": old_style_thread_main}
 
 
-# -- box: Kamaelia's postbox methods ------------------------------------------
+# -- box: the flood check -----------------------------------------------------
 
-def set_size(box, size):
-    """Kamaelia's ``setSize``: as setInboxSize, a full box then refuses."""
-    box.maxsize = size
-    box.strict = True
-    return size
-
-
-def get_size(box):
-    return box.maxsize
+# A sender that fills a box and goes on sending into it in the same step
+# until it holds FLOOD times its limit never yields: holding it cannot
+# help, so its send is refused.
+FLOOD = 4
 
 
-def is_full(box):
-    """True if the box at the end of this one's chain is full."""
-    while box.target is not None:
-        box = box.target
-    return box.maxsize is not None and len(box) >= box.maxsize
-
-
-BOX = {"setSize": set_size, "getSize": get_size, "isFull": is_full}
+def refuse_flood(box):
+    """Called by Component.send before a send by a sender that already
+    filled ``box`` in the same step: noSpaceInBox once the box holds FLOOD
+    times its limit (of messages, or of bytes)."""
+    from Axon.Box import _full
+    waiting = len(box)
+    if waiting >= FLOOD * box.maxsize or (
+            box.maxbytes is not None and box.held > FLOOD * box.maxbytes):
+        raise _full(box, waiting, ": its sender filled it and went on without a yield,"
+                                  " where it would wait")
 
 
 # -- scheduler ----------------------------------------------------------------

@@ -59,7 +59,7 @@ class threadedcomponent(component):
         if queuelengths is None:
             queuelengths = QUEUE_LENGTH
         if not isinstance(queuelengths, int) or queuelengths < 1:
-            raise ValueError("queuelengths must be a positive int, not %r" % (queuelengths,))
+            raise ValueError("queuelengths %r: not a positive int" % (queuelengths,))
         self.queuelengths = queuelengths
         self._out_limit = self.queuelengths   # messages waiting to leave the thread
         self._lock = allocate_lock()
@@ -121,12 +121,22 @@ class threadedcomponent(component):
         as it takes.  ``producerFinished`` does not interrupt: it means
         "finish what you have".  A component that was stopped (``stop()``,
         or the scheduler ended on an error) never waits: False."""
-        while not self._queue_out(message, boxname, True):
+        if self._queue_out(message, boxname, True):
+            return True
+        while True:
             if self._abandoned:
                 return False            # nobody will ever drain the queue
             if interruptible and self._control_has(shutdownMicroprocess):
                 return False
             self.pause()
+            if self._queue_out(message, boxname, True):
+                break
+        # The pauses above may have taken the wake of a delivery to an
+        # inbox: give it back, so the thread's next pause() sees it.
+        if self.anyReady():
+            self._lock.acquire()
+            self._wake_thread_locked()
+            self._lock.release()
         return True
 
     # From the thread, send() is send_wait(): it waits for room.
@@ -156,10 +166,13 @@ class threadedcomponent(component):
             woken = acquire_timeout(wake, timeout)
         self._lock.acquire()
         if not woken and self._thread_wake_pending:
-            # Woken just after the timeout: the waker released the lock while
-            # holding self._lock, so this returns at once.  Leaving it
-            # released would make the next wake release it twice.
+            # Woken just after the timeout: the release is on its way (the
+            # scheduler releases it when its current step ends, and that step
+            # may need this lock): take it without holding the lock.  Left
+            # released, the next wake would release it twice.
+            self._lock.release()
             wake.acquire()
+            self._lock.acquire()
         self._thread_wake_pending = False
         self._lock.release()
 
@@ -248,6 +261,11 @@ class threadedcomponent(component):
             if self._held is None:
                 self._paused = True     # until the thread sends or a box makes room
             yield 1
+
+    def _closeDown(self, keep=None):
+        # A thread still running keeps its "control" open: the
+        # shutdownMicroprocess that stop() put there is how it learns.
+        component._closeDown(self, None if self._thread_done else "control")
 
     def stop(self):
         """Stopped (also when the scheduler stopped because of an error

@@ -551,12 +551,13 @@ def test_simple_reader_stops_on_shutdown():
 
 def test_reading_module_star_import_and_lazy_simple_reader():
     import Kamaelia.File.Reading as reading
-    assert "SimpleReader" in reading.__all__ and "RateControlledFileReader" in reading.__all__
-    assert reading.SimpleReader is SimpleReader
+    from Kamaelia.File.ReadingMore import SimpleReader as the_class
     names = {}
     exec("from Kamaelia.File.Reading import *", names)
-    assert names["SimpleReader"] is SimpleReader
+    assert names["SimpleReader"] is reading.SimpleReader
     assert "RateControlledFileReader" in names
+    reader = reading.SimpleReader(__file__)
+    assert isinstance(reader, the_class)
 
 
 # -- TCPClient ---------------------------------------------------------------------

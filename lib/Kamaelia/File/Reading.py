@@ -29,22 +29,22 @@ RateControlledFileReader(filename, readmode="bytes", rate=100000,
 
 ``SimpleReader`` (a file a line at a time) lives in ReadingMore.py and
 loads on first use, so a program that does not use it keeps its code off
-the heap; ``from Kamaelia.File.Reading import SimpleReader`` works.
+the heap; ``from Kamaelia.File.Reading import SimpleReader`` gives a
+factory that makes one.
 """
 
 from axonport import ticks_ms, ticks_diff, QUEUE_BYTES
 from Axon.ThreadedComponent import threadedcomponent
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 
-# MicroPython's "import *" needs __all__ when the module has __getattr__.
-__all__ = ("RateControlledFileReader", "SimpleReader")
 
 
-def __getattr__(name):
-    if name == "SimpleReader":
-        from Kamaelia.File.ReadingMore import SimpleReader
-        return SimpleReader
-    raise AttributeError(name)
+def SimpleReader(*args, **argd):
+    """Kamaelia.File.ReadingMore.SimpleReader(filename, mode="r"), made here
+    and loaded on first use (a factory, as Kamaelia's RateControlledFileReader
+    is: subclass the class in ReadingMore)."""
+    from Kamaelia.File.ReadingMore import SimpleReader
+    return SimpleReader(*args, **argd)
 
 
 class RateControlledFileReader(threadedcomponent):
