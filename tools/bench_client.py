@@ -40,7 +40,7 @@ RECV_SIZE = 2048
 
 class Repeat(component):
     """Sends one message COUNT times, Kamaelia style: a burst of sends a
-    step (up to 64 messages or 16 KB), then a yield, where the scheduler
+    step (up to 256 messages or 64 KB), then a yield, where the scheduler
     holds it while the receiving inbox is full (it never sees noSpaceInBox)."""
 
     def __init__(self, message, count):
@@ -51,7 +51,7 @@ class Repeat(component):
     def main(self):
         message = self.message
         left = self.count
-        burst = max(1, min(64, 16384 // max(1, len(message))))
+        burst = max(1, min(256, 65536 // max(1, len(message))))
         while left:
             for _ in range(burst if left > burst else left):
                 self.send(message)
