@@ -218,13 +218,25 @@ def test_seed_example_streams_1mb_from_the_board(board):
 SMALLEST_HEAP_KB = 58
 
 
+def board_dir():
+    """A short build directory, removed at exit: each module's path is a
+    string on the heap, and a board's are short (``lib/Axon/Box.mpy``),
+    where pytest's temporary paths are 60 characters longer."""
+    import atexit
+    import shutil
+    import tempfile
+    path = tempfile.mkdtemp(prefix="b", dir="/tmp")
+    atexit.register(shutil.rmtree, path, True)
+    return path
+
+
 @pytest.mark.parametrize("heap_kb", [64, SMALLEST_HEAP_KB])
 def test_seed_example_streams_1mb_from_mpy_in_a_small_heap(heap_kb, tmp_path, no_leftovers):
     payload = os.urandom(MB)
     datafile = str(tmp_path / "data.bin")
     with open(datafile, "wb") as f:
         f.write(payload)
-    libdir, seed = min_heap.prepare(str(tmp_path / "build"), mpy=True)
+    libdir, seed = min_heap.prepare(board_dir(), mpy=True)
     assert seed.endswith(".mpy") and os.path.isfile(os.path.join(libdir, "axonport.mpy"))
     ok, took, why = min_heap.run_seed(heap_kb, libdir, seed, datafile, MB,
                                       hashlib.sha256(payload).hexdigest(), 100000, timeout=40)
@@ -387,7 +399,7 @@ def test_data_source_sends_20000_small_messages_from_mpy_in_64k(tmp_path, no_lef
     from deploy import build
     from sink import Sink
     script = os.path.join(ROOT, "tools", "datasource_example.py")
-    workdir = str(tmp_path / "build")
+    workdir = board_dir()
     build([(s, "lib/" + r) for s, r in library_files()] + [(script, "lib/example.py")],
           True, workdir)
     count = 20000
