@@ -210,8 +210,8 @@ def test_seed_example_streams_1mb_from_the_board(board):
     assert server.record.hash.hexdigest() == expected
 
 
-# The ESP32-sized heaps: 64K (issue 4), and a heap near the smallest that
-# works.  tools/min-heap finds 54-55K from .mpy (November 2026), but there
+# The ESP32-sized heaps: 64K, and a heap near the smallest that works.
+# tools/min-heap finds 56K from .mpy (54-55K before Kamaelia's API came in), but there
 # one run in forty failed while another process loaded the machine; 58K
 # passed 40 runs of 300 KB so loaded and 10 of 1 MB.  Each run goes at the
 # seed's rate: about 10 s.

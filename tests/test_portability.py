@@ -75,7 +75,7 @@ def test_every_module_imports_under_micropython():
         proc.stdout + proc.stderr)
 
 
-# Issue 7: TLS, statistics and reconnection cost nothing for users of the
+# TLS, statistics and reconnection cost nothing for users of the
 # plain client: their modules never load, and the one hook they need in the
 # client (``**extras`` handed to Kamaelia.Internet.Extras) costs 32 B of
 # import and nothing per client.  Measured side by side by

@@ -1,4 +1,4 @@
-"""Reliability seen from outside the process (issue 6), on both runtimes:
+"""Reliability seen from outside the process, on both runtimes:
 file descriptors and threads (/proc/self/fd, /proc/self/task) after many
 connections and after stops and failures, the MicroPython heap (after
 gc.collect(), and under -X heapsize=128K), and that the process exits.

@@ -1,5 +1,5 @@
 """What the optional features (TLS, statistics, reconnection) cost a client
-that does not use them, on the MicroPython unix port (issue 7).
+that does not use them, on the MicroPython unix port.
 
     .venv/bin/python tools/extras_cost.py
 

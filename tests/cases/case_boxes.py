@@ -1,4 +1,4 @@
-"""Boxes and links of plain components (contract section 3)."""
+"""Boxes and links of plain components (see Axon/Box.py and Component.py)."""
 
 from Axon.Component import component
 from Axon.Scheduler import scheduler

@@ -1,4 +1,4 @@
-"""Fault scenarios that found library bugs (issue 6), kept as regression tests:
+"""Fault scenarios that found library bugs, kept as regression tests:
 
 - a stop while a slow server is being fed must not wait for the inbox to
   run dry (the writer now checks "control" between writes);

@@ -1,8 +1,8 @@
 """Fault injection: ThreadedTCPClient against servers that misbehave, under
-load, and next to components that fail (issue 6).  Every test runs on
+load, and next to components that fail.  Every test runs on
 CPython and on the MicroPython unix port against real sockets on 127.0.0.1.
 
-Each test ends in the documented signal sequence (contract section 4):
+Each test ends in the documented signal sequence (ThreadedTCPClient.py):
 exception objects, then exactly one socketShutdown.  Bytes are checked
 with SHA-256; a stop must take effect within stop_poll (0.2 s) plus a
 margin.  Process-level checks (fds, threads, heap under -X heapsize=128K,

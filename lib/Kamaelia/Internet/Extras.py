@@ -3,8 +3,8 @@
 ``ThreadedTCPClient(host, port, ..., ssl=None, server_hostname=None,
 statistics=False)``: the client takes these as ``**extras`` and hands them
 here, so a client made without them never imports this module, TLS.py or
-Statistics.py and carries none of their code (what issue 7 asks of the
-MicroPython footprint).
+Statistics.py and carries none of their code (a plain client's
+MicroPython footprint does not grow for them).
 
 - ``ssl``: ``True`` or an ``ssl.SSLContext`` (see TLS.py); ``None`` or
   ``False``: plain TCP.
