@@ -16,8 +16,9 @@ Boxes at their edges:
   messages (``Axon.Box.QUEUE_LENGTH`` unless the owner says otherwise).  A
   ``send`` into a full one still takes the message, and the sender is held
   at its next ``yield`` until the box has room: no exception, bounded
-  memory.  Only a step that goes on sending into a full box without
-  yielding gets ``noSpaceInBox`` (at ``Axon.Seldom.FLOOD`` times the limit).
+  memory.  Only a component that fills a box and goes on sending into it
+  in the same step, without a yield, gets ``noSpaceInBox`` (at
+  ``Axon.Seldom.FLOOD`` times the limit).
   After ``setInboxSize(box, n)`` that box keeps Kamaelia's meaning: a send
   into it when full raises ``noSpaceInBox`` and stores nothing;
   ``yield from self.send_when_room(msg)`` waits for room instead.

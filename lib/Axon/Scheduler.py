@@ -10,16 +10,19 @@ makes room wakes it.  This is back-pressure without exceptions.  A
 component that yields ``newComponent(...)`` has those activated; one that
 yields ``WaitComplete(gen)`` has ``gen`` run in its place until ``gen``
 ends (Axon.Seldom does both).  A stopped component (``stop()``) is
-finished at its next turn: its generator is closed, not run.  When every component is paused it blocks on a lock
-until a delivery or a threaded component's thread wakes it: no CPU is used
-while idle.  If every component is paused and no thread is running, nothing
+finished at its next turn: its generator is closed, not run.
+
+When every component is paused or held it blocks on a lock until a
+delivery or a threaded component's thread wakes it: no CPU is used while
+idle.  If every component is paused and no thread is running, nothing
 can ever wake them, so it raises ``AxonException`` naming them instead of
 hanging (held components are named with the box they wait on).
 
 An exception raised inside a component ends ``runThreads()`` with that
 exception and its traceback.  Before it propagates, every threaded component
 still running is told to stop (``shutdownMicroprocess`` on its "control"),
-every component's generator is closed (its ``finally`` blocks run), and ``scheduler.run`` is replaced by a fresh scheduler so the next
+every component's generator is closed (its ``finally`` blocks run), and
+``scheduler.run`` is replaced by a fresh scheduler so the next
 ``runThreads()`` starts clean.
 
 Thread safety: only the scheduler's own thread touches the run queue;

@@ -72,7 +72,6 @@ class threadedcomponent(component):
         self._drain_pending = False      # scheduler side already woken
         self._thread_done = False
         self._thread_error = None
-        self._abandoned = False          # the scheduler is gone (error elsewhere)
         component.__init__(self, **argd)
 
     def _make_inbox(self, name):
@@ -124,7 +123,7 @@ class threadedcomponent(component):
         if self._queue_out(message, boxname, True):
             return True
         while True:
-            if self._abandoned:
+            if self._stop_requested:
                 return False            # nobody will ever drain the queue
             if interruptible and self._control_has(shutdownMicroprocess):
                 return False
@@ -274,9 +273,8 @@ class threadedcomponent(component):
         queue that nobody drains, so the thread can end."""
         if self._stop_requested:
             return
-        component.stop(self)
+        component.stop(self)            # sets _stop_requested, which send_wait reads
         self._lock.acquire()
-        self._abandoned = True
         self._wake_thread_locked()
         self._lock.release()
         box = self.inboxes.get("control")

@@ -198,3 +198,29 @@ def test_producer_sending_batches_is_held_not_refused():
     # At most one batch beyond the limit: the sender was held after each.
     assert QUEUE_LENGTH <= sink.longest <= QUEUE_LENGTH + batch, (sink.longest, QUEUE_LENGTH)
 
+
+
+def test_data_source_feeds_a_tcp_client_20000_small_messages():
+    # The same program as tools/datasource_example.py (which tests/test_device.py
+    # runs in a 64 KB heap), here on both runtimes with their default heaps.
+    from Kamaelia.Util.DataSource import DataSource
+    from Kamaelia.Internet.TCPClient import TCPClient
+    from testserver import TestServer, pattern, prefix_sha256
+    server = TestServer("sink")
+    block = pattern(256)
+    pieces = (block[(i * 64) % 256:(i * 64) % 256 + 64] for i in range(20000))
+    signals = []
+
+    class Outcome(component):
+        def main(self):
+            while not self.dataReady("control"):
+                self.pause()
+                yield 1
+            signals.append(self.recv("control"))
+
+    Pipeline(DataSource(pieces), TCPClient("127.0.0.1", server.port), Outcome()).activate()
+    scheduler.run.runThreads()
+    result = server.result()
+    assert result["bytes"] == 20000 * 64, result
+    assert result["sha256"] == prefix_sha256(20000 * 64), result
+    assert [type(s).__name__ for s in signals] == ["socketShutdown"], signals
