@@ -1,16 +1,14 @@
 # Freeze the library into MicroPython firmware: its bytecode then runs from
-# flash and importing it costs almost no heap.  For an ESP32, from a
-# MicroPython checkout:
+# flash and importing it costs almost no heap.  This manifest freezes the
+# library alone, so it works as FROZEN_MANIFEST on any port:
 #
-#   cd ports/esp32
-#   make BOARD=ESP32_GENERIC FROZEN_MANIFEST=/path/to/this/repo/manifest.py
+#   make -C ports/unix FROZEN_MANIFEST=/path/to/this/repo/manifest.py
 #
-# The first line keeps the port's own frozen modules (on ESP32 these set up
-# the filesystem at boot); a board manifest of your own can instead
-# include("/path/to/this/repo/manifest.py").  Every module in lib/ and
-# ports/micropython/ is listed; tests/test_packaging.py checks that.
-
-include("$(PORT_DIR)/boards/manifest.py")
+# A board keeps its port's own frozen modules (on ESP32 these set up the
+# filesystem at boot) with a board manifest of its own that includes both;
+# the README's "Freezing the library into ESP32 firmware" shows one.  Every
+# module in lib/ and ports/micropython/ is listed; tests/test_packaging.py
+# checks that.
 
 metadata(description="Kamaelia's component model (Axon) for MicroPython", version="0.1.0")
 

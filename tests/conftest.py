@@ -25,6 +25,39 @@ def micropython_exe():
     return found
 
 
+# The ESP32-like build runs every test in a board-sized heap, with a thread
+# stack as small as the unix port allows (16 KB, of which MicroPython's
+# stack check leaves 8 KB to Python; an ESP32 thread has about 5 KB).
+ESP32LIKE_HEAP = "96K"
+ESP32LIKE_STACK = 16384
+_esp32like = {}
+
+
+def esp32like_exe(frozen=False):
+    """The ESP32-like binary (built by tools/esp32like.py on first use), or
+    a skip when there are no MicroPython sources here.  On CI (CI=true) the
+    sources are always there, so a missing build fails instead."""
+    if "paths" not in _esp32like:
+        sys.path.insert(0, os.path.join(ROOT, "tools"))
+        import esp32like
+        reason = esp32like.available()
+        if reason:
+            _esp32like["skip"] = reason
+            _esp32like["paths"] = None
+        else:
+            _esp32like["paths"] = esp32like.build()
+    if _esp32like["paths"] is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must run the ESP32-like tests: " + _esp32like["skip"])
+        pytest.skip("ESP32-like runtime: " + _esp32like["skip"])
+    return _esp32like["paths"][1 if frozen else 0]
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _esp32like.get("skip"):
+        terminalreporter.write_line("ESP32-like tests skipped: " + _esp32like["skip"])
+
+
 def micropython_env(extra=()):
     env = dict(os.environ)
     env["MICROPYPATH"] = os.pathsep.join(

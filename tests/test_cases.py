@@ -1,5 +1,8 @@
-"""Every behaviour test in tests/cases/ runs twice: in-process on CPython
-and as a script under the MicroPython unix port, each within its deadline.
+"""Every behaviour test in tests/cases/ runs three times, each within its
+deadline: in-process on CPython, as a script under the MicroPython unix
+port, and as a script under the ESP32-like build (32-bit, GIL; see
+tools/esp32like.py) in a board-sized heap (conftest.ESP32LIKE_HEAP) with a
+small thread stack, the library and tests loaded from .mpy as on a board.
 
 A case module lists its tests as ``def test_...():`` functions using plain
 asserts; ``DEADLINES = {"test_name": seconds}`` overrides the default.
@@ -16,7 +19,8 @@ import threading
 
 import pytest
 
-from conftest import ROOT, TESTS, micropython_exe, micropython_env
+from conftest import (ROOT, TESTS, ESP32LIKE_HEAP, ESP32LIKE_STACK, esp32like_exe,
+                      micropython_exe, micropython_env)
 
 CASES_DIR = os.path.join(TESTS, "cases")
 DEFAULT_DEADLINE = 20
@@ -81,13 +85,16 @@ def mpy_path():
     return _MPY_DIR[0]
 
 
-def run_in_micropython(module_name, test_name):
+def run_in_micropython(module_name, test_name, esp32like=False):
     module = __import__(module_name)
     deadline = deadline_of(module, test_name)
     heap = getattr(module, "MICROPYTHON_HEAPS", {}).get(test_name)
-    cmd = [micropython_exe(), os.path.join(TESTS, "support", "run_case.py"),
-           module_name, test_name]
+    exe = esp32like_exe() if esp32like else micropython_exe()
+    cmd = [exe, os.path.join(TESTS, "support", "run_case.py"), module_name, test_name]
     env = micropython_env(("tests/support", "tests/cases"))
+    if esp32like:
+        heap = heap or ESP32LIKE_HEAP
+        cmd.append(str(ESP32LIKE_STACK))
     if heap:
         cmd[1:1] = ["-X", "heapsize=" + heap]
         env["MICROPYPATH"] = mpy_path() + os.pathsep + ".frozen"
@@ -102,11 +109,11 @@ def run_in_micropython(module_name, test_name):
         % (proc.returncode, proc.stdout, proc.stderr))
 
 
-@pytest.mark.parametrize("runtime", ["cpython", "micropython"])
+@pytest.mark.parametrize("runtime", ["cpython", "micropython", "esp32like"])
 @pytest.mark.parametrize("module_name,test_name", collect(),
                          ids=["%s::%s" % c for c in collect()])
 def test_case(runtime, module_name, test_name, factory):
     if runtime == "cpython":
         run_in_process(module_name, test_name)
     else:
-        run_in_micropython(module_name, test_name)
+        run_in_micropython(module_name, test_name, runtime == "esp32like")

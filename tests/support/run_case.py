@@ -1,4 +1,7 @@
-"""Run one behaviour test as a script: ``run_case.py MODULE TEST``.
+"""Run one behaviour test as a script: ``run_case.py MODULE TEST [STACK]``.
+
+STACK, when given, is the thread stack size in bytes for every thread the
+test starts (``_thread.stack_size``), as small as a board's.
 
 Used for the MicroPython side (pytest runs the CPython side in-process).
 Prints PASS and exits 0, or prints the traceback and exits 1.
@@ -9,6 +12,9 @@ import sys
 
 def main():
     module_name, test_name = sys.argv[1], sys.argv[2]
+    if len(sys.argv) > 3:
+        import _thread
+        _thread.stack_size(int(sys.argv[3]))
     module = __import__(module_name)
     try:
         getattr(module, test_name)()
