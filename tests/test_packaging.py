@@ -14,11 +14,12 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, esp32like_exe
 
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 from deploy import mpremote_exe                      # noqa: E402
@@ -111,7 +112,21 @@ def test_manifest_freezes_exactly_the_modules():
         "manifest.py: missing %s, extra %s"
         % (sorted(set(want) - set(manifest.modules)), sorted(set(manifest.modules) - set(want))))
     assert manifest.modules == want
-    assert manifest.includes == ["$(PORT_DIR)/boards/manifest.py"]
+    assert manifest.includes == [], "manifest.py freezes the library alone"
+
+
+def test_manifest_freezes_the_library_into_the_esp32like_firmware():
+    """The ESP32-like build made with FROZEN_MANIFEST=manifest.py imports
+    the whole seed path from its firmware, with no library on disk."""
+    exe = esp32like_exe(frozen=True)
+    with tempfile.TemporaryDirectory() as empty:
+        out = subprocess.run(
+            [exe, "-c", "import sys; sys.path[:] = ['.frozen']\n"
+             "import Axon.Scheduler, Kamaelia.Chassis.Pipeline, Kamaelia.File.Reading\n"
+             "import Kamaelia.Internet.ThreadedTCPClient, axonport\nprint('frozen ok')"],
+            cwd=empty, capture_output=True, text=True, timeout=20,
+            env={"MICROPYPATH": ".frozen"})
+    assert out.stdout.strip() == "frozen ok", out.stdout + out.stderr
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
