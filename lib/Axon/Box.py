@@ -283,13 +283,17 @@ class LockedBox(Box):
             self.wake_sources(True)
         return taken
 
-    def close(self):
+    def close(self, from_thread=False):
+        """Box.close, from either thread; returns what was still waiting."""
         self.lock.acquire()
         items = self.items
+        head = self.head
         self.items = None
         self.head = 0
         self.held = 0
         self.full = False
         self.lock.release()
-        if items is not None:
-            self.wake_sources(False)
+        if items is None:
+            return []
+        self.wake_sources(from_thread)
+        return items[head:]

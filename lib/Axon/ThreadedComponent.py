@@ -45,6 +45,7 @@ the scheduler's thread may be reading it, and that read can fail.
 
 from axonport import allocate_lock, start_thread, acquire_timeout
 from Axon.AxonExceptions import noSpaceInBox
+from Axon.Check import count
 from Axon.Box import LockedBox, QUEUE_LENGTH
 from Axon.Component import component, no_box
 from Axon.Ipc import shutdownMicroprocess
@@ -58,9 +59,7 @@ class threadedcomponent(component):
     def __init__(self, queuelengths=None, **argd):
         if queuelengths is None:
             queuelengths = QUEUE_LENGTH
-        if not isinstance(queuelengths, int) or queuelengths < 1:
-            raise ValueError("queuelengths %r: not a positive int" % (queuelengths,))
-        self.queuelengths = queuelengths
+        self.queuelengths = count(type(self).__name__, "queuelengths", queuelengths)
         self._out_limit = self.queuelengths   # messages waiting to leave the thread
         self._lock = allocate_lock()
         self._thread_wake = allocate_lock()

@@ -7,6 +7,8 @@ milliseconds from ``ticks_ms()``; compare them only with ``ticks_diff``.
 
 import _thread
 import errno
+import os
+import socket
 import sys
 import time
 import traceback
@@ -116,6 +118,44 @@ def tls_wait(raw, tls, writable, timeout):
     want = [tls]
     ready = select.select([] if writable else want, want if writable else [], [], timeout)
     return bool(ready[0] or ready[1])
+
+
+def byte_view(view):
+    """A memoryview as a bytes-like object whose len() is its size in bytes
+    (a view of 4-byte ints counts its items; a strided one cannot be sent)."""
+    if view.itemsize == 1 and view.ndim == 1 and view.c_contiguous:
+        return view
+    if view.c_contiguous:
+        return view.cast("B")
+    return view.tobytes()
+
+
+def start_connect(sock, address):
+    """Begin connecting ``sock`` without blocking; True if already connected."""
+    sock.setblocking(False)
+    code = sock.connect_ex(address)
+    if code in (0, errno.EISCONN):
+        return True
+    if code in (errno.EINPROGRESS, errno.EAGAIN, errno.EALREADY):
+        return False
+    raise OSError(code, os.strerror(code))
+
+
+def finish_connect(sock, address):
+    """Once ``sock`` polled writable after start_connect: raise the
+    connect's error, if it failed."""
+    code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if code:
+        raise OSError(code, os.strerror(code))
+
+
+def wait_socket(sock, writable, timeout):
+    """Wait up to ``timeout`` seconds for ``sock`` to be writable (else
+    readable); True if it is (an error or the end counts as ready)."""
+    import select
+    poller = select.poll()
+    poller.register(sock, select.POLLOUT if writable else select.POLLIN)
+    return bool(poller.poll(max(0, int(timeout * 1000))))
 
 
 def half_close(sock):

@@ -29,6 +29,9 @@ ticks_add = time.ticks_add
 sleep_ms = time.sleep_ms
 
 _TIMEOUT_ERRNOS = (errno.EAGAIN, errno.ETIMEDOUT)
+# Connecting a connected socket again (lwIP says so; Linux returns 0).
+_EISCONN = getattr(errno, "EISCONN", 106)
+_ITEMSIZE = hasattr(memoryview(b""), "itemsize")
 
 
 # Default bound, in bytes, of the queues that carry data (a ThreadedTCPClient's
@@ -72,6 +75,50 @@ def acquire_timeout(lock, timeout):
 def is_timeout(exc):
     """True when a socket call ended only because its timeout ran out."""
     return bool(exc.args) and exc.args[0] in _TIMEOUT_ERRNOS
+
+
+def byte_view(view):
+    """A memoryview as a bytes-like object whose len() is its size in bytes:
+    one of 2-, 4- or 8-byte items (an array's) is copied to bytes, since
+    MicroPython's memoryview cannot be cast.  A build without
+    ``memoryview.itemsize`` (the unix port's) copies one item to tell."""
+    if _ITEMSIZE:
+        if view.itemsize == 1:
+            return view
+    elif not len(view) or len(bytes(view[:1])) == 1:
+        return view
+    return bytes(view)
+
+
+def start_connect(sock, address):
+    """Begin connecting ``sock`` without blocking; True if already connected."""
+    sock.setblocking(False)
+    try:
+        sock.connect(address)
+    except OSError as exc:
+        if exc.args[0] == errno.EINPROGRESS:
+            return False
+        raise
+    return True
+
+
+def finish_connect(sock, address):
+    """Once ``sock`` polled writable after start_connect: raise the
+    connect's error, if it failed (connecting again says which)."""
+    try:
+        sock.connect(address)
+    except OSError as exc:
+        if exc.args[0] != _EISCONN:
+            raise
+
+
+def wait_socket(sock, writable, timeout):
+    """Wait up to ``timeout`` seconds for ``sock`` to be writable (else
+    readable); True if it is (an error or the end counts as ready)."""
+    import select
+    poller = select.poll()
+    poller.register(sock, select.POLLOUT if writable else select.POLLIN)
+    return bool(poller.poll(max(0, int(timeout * 1000))))
 
 
 def wake_blocked_recv(sock):

@@ -158,7 +158,9 @@ def test_wrong_message_type_ends_it():
              k).activate()
     scheduler.run.runThreads()
     names = kinds(k.signals)
-    assert names == ["connected", "TypeError", "socketShutdown"], names
+    # b"never", after the bad message, is reported as dropped.
+    assert names == ["connected", "TypeError", "dataDropped", "socketShutdown"], names
+    assert (k.signals[2].nbytes, k.signals[2].messages) == (5, 1), k.signals[2]
     assert server.kept() == b"ok"
 
 

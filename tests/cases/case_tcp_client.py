@@ -13,6 +13,7 @@ from Kamaelia.Chassis.Graphline import Graphline
 from Kamaelia.File.Reading import RateControlledFileReader
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
 from testkit import (TestServer, Source, Collector, Trigger, pattern, sha256hex,
+                     error_unsent_shutdown,
                      write_pattern_file, echo_through)
 
 DEADLINES = {"test_seed_example_1mb_byte_exact": 60,
@@ -39,11 +40,8 @@ def assert_shutdown_only(k):
     assert isinstance(k.signals[0], socketShutdown), k.signals
 
 
-def assert_error_then_shutdown(k, kind=OSError):
-    assert len(k.signals) == 2, k.signals
-    assert isinstance(k.signals[0], kind), k.signals
-    assert isinstance(k.signals[1], socketShutdown), k.signals
-    return k.signals[0]
+def assert_error_then_shutdown(k, kind=OSError, unsent=None):
+    return error_unsent_shutdown(k.signals, kind, unsent)
 
 
 def test_seed_example_1mb_byte_exact():
@@ -146,7 +144,7 @@ def test_bad_message_type_is_a_typeerror_on_signal():
     server = TestServer("sink")
     k = client_pipeline(ThreadedTCPClient("127.0.0.1", server.port),
                         [b"ok", 42, b"never"])
-    err = assert_error_then_shutdown(k, TypeError)
+    err = assert_error_then_shutdown(k, TypeError, unsent=5)
     assert "int" in str(err)
     result = server.result()
     assert result["bytes"] == 2 and result["sha256"] == sha256hex(b"ok")
@@ -155,13 +153,14 @@ def test_bad_message_type_is_a_typeerror_on_signal():
 def test_connection_refused():
     server = TestServer("refused")
     k = client_pipeline(ThreadedTCPClient("127.0.0.1", server.port), [b"x"])
-    err = assert_error_then_shutdown(k)
+    err = assert_error_then_shutdown(k, unsent=1)
     assert err.errno == errno.ECONNREFUSED, err
+    assert "'127.0.0.1' port %d" % server.port in str(err), err
 
 
 def test_unknown_host():
     k = client_pipeline(ThreadedTCPClient("no.such.host.invalid", 80), [b"x"])
-    err = assert_error_then_shutdown(k)
+    err = assert_error_then_shutdown(k, unsent=1)
     assert "no.such.host.invalid" in str(err), err
 
 
@@ -170,8 +169,9 @@ def test_connect_timeout():
     start = ticks_ms()
     k = client_pipeline(ThreadedTCPClient("127.0.0.1", server.port, connect_timeout=0.3), [b"x"])
     took = ticks_diff(ticks_ms(), start)
-    err = assert_error_then_shutdown(k)
+    err = assert_error_then_shutdown(k, unsent=1)
     assert err.errno in (errno.ETIMEDOUT, errno.EAGAIN, None), err
+    assert "'127.0.0.1' port %d" % server.port in str(err), err
     assert "timed out" in str(err) or err.errno == errno.ETIMEDOUT or err.errno == errno.EAGAIN, err
     assert 250 <= took <= 3000, took
     server.stop()
@@ -181,7 +181,7 @@ def test_reset_mid_stream():
     server = TestServer("reset", after=20000)
     chunk = pattern(4096)
     k = client_pipeline(ThreadedTCPClient("127.0.0.1", server.port), [chunk] * 1000)
-    err = assert_error_then_shutdown(k)
+    err = assert_error_then_shutdown(k, unsent=lambda n: 0 <= n <= 4096 * 1000 - 20000)
     assert err.errno in (errno.ECONNRESET, EPIPE), err
 
 

@@ -10,19 +10,18 @@ from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Chassis.Graphline import Graphline
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
 from testkit import (TestServer, Source, Collector, Trigger, pattern, other_ca, tls_context,
-                     echo_through)
+                     echo_through, error_unsent_shutdown)
 
 DEADLINES = {"test_tls_echo_is_exact_and_verified": 30}
 
 
 def error_then_shutdown(client):
+    """b"x" through ``client``, which fails: the error, b"x" reported as
+    not sent (it reached the inbox before the client began), shutdown."""
     k = Collector()
     Pipeline(Source([b"x"]), client, k).activate()
     scheduler.run.runThreads()
-    assert len(k.signals) == 2, k.signals
-    assert isinstance(k.signals[0], OSError), k.signals
-    assert isinstance(k.signals[1], socketShutdown), k.signals
-    return k.signals[0]
+    return error_unsent_shutdown(k.signals, OSError, 1)
 
 
 def test_tls_echo_is_exact_and_verified():

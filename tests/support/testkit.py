@@ -268,6 +268,27 @@ def settle(measure, target, timeout_ms=2000):
         sleep_ms(5)
 
 
+def error_unsent_shutdown(signals, kind=OSError, unsent=None):
+    """``signals`` are an exception of ``kind``, then (when ``unsent`` is
+    not None) a dataNotSent of exactly ``unsent`` bytes (or, if ``unsent``
+    is a function, one whose byte count it accepts; none at all if it
+    accepts 0), then one socketShutdown.  Returns the exception."""
+    from Kamaelia.IPC import socketShutdown
+    from Kamaelia.Internet.ThreadedTCPClient import dataNotSent
+    names = [type(s).__name__ for s in signals]
+    if callable(unsent) and len(signals) == 2 and unsent(0):
+        unsent = None                   # nothing was left unsent
+    assert len(signals) == (2 if unsent is None else 3), names
+    assert isinstance(signals[0], kind), signals
+    assert type(signals[-1]) is socketShutdown, names
+    if unsent is not None:
+        assert type(signals[1]) is dataNotSent, names
+        got = signals[1].nbytes
+        assert (unsent(got) if callable(unsent) else got == unsent), (got, unsent)
+        assert ("%d bytes" % got) in str(signals[1]), str(signals[1])
+    return signals[0]
+
+
 def run_expecting(kind):
     """Run the scheduler, which must end with an exception of ``kind``:
     returns that exception (a plain return is an AssertionError)."""

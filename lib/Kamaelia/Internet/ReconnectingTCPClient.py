@@ -27,16 +27,25 @@ Same boxes as ThreadedTCPClient; what differs:
 - A message of the wrong type is a ``TypeError`` on "signal" and the end,
   as with ThreadedTCPClient: retrying cannot fix it.
 - "control": ``shutdownMicroprocess`` stops at once, also during the
-  delay (within ``stop_poll`` seconds).  ``producerFinished`` flushes the
-  backlog and stops; if it arrives while disconnected, one immediate
-  attempt is made to deliver the backlog, and what cannot be delivered is
-  reported with ``dataDropped`` before stopping.
+  delay (within ``stop_poll`` seconds), dropping the backlog without a
+  report.  ``producerFinished`` flushes the backlog and stops; if it
+  arrives while disconnected, one immediate attempt is made to deliver the
+  backlog, and what cannot be delivered is reported with ``dataDropped``
+  before stopping.  However it stops, what reached "inbox" and was never
+  handed to a socket is reported in one last ``dataDropped`` before the
+  ``socketShutdown`` (unless a ``shutdownMicroprocess`` came without a
+  ``producerFinished`` before it): messages after one of the wrong type,
+  the backlog and the inbox when it stops.
+- Arguments: ``initial_delay`` and ``max_delay`` are seconds, above 0,
+  ``initial_delay <= max_delay``; ``buffer_bytes`` an int of at least 1;
+  each is checked by the constructor (a ValueError naming it).
 """
 
 from axonport import ticks_ms, ticks_diff, random_fraction
+from Axon.Check import number, count
 from Axon.Ipc import ipc, producerFinished, shutdownMicroprocess
 from Kamaelia.IPC import socketShutdown
-from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient, _as_bytes
+from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient, _as_bytes, _size
 
 
 class connected(ipc):
@@ -62,19 +71,19 @@ class dataDropped(ipc):
 
 class ReconnectingTCPClient(ThreadedTCPClient):
     def __init__(self, host, port, initial_delay=0.5, max_delay=30, buffer_bytes=16384, **argd):
-        if not 0 < initial_delay <= max_delay:
-            raise ValueError("need 0 < initial_delay <= max_delay, not %r and %r"
-                             % (initial_delay, max_delay))
-        if buffer_bytes < 1:
-            raise ValueError("buffer_bytes must be positive, not %r" % (buffer_bytes,))
+        who = type(self).__name__
+        number(who, "initial_delay", initial_delay)
+        number(who, "max_delay", max_delay, initial_delay, False)
+        count(who, "buffer_bytes", buffer_bytes)
         ThreadedTCPClient.__init__(self, host, port, **argd)
         self.initial_delay = initial_delay
         self.max_delay = max_delay
         self.buffer_bytes = buffer_bytes
         self._backlog = []          # bytes-likes no socket has accepted, oldest first
         self._backlog_size = 0
-        self._finishing = False     # producerFinished seen: flush, then stop
         self._fatal = None          # a message of the wrong type: stop
+        self._lost = 0              # bytes of messages after it: never sent
+        self._lost_count = 0
         self._came_up = False       # this session's connection came up
 
     def main(self):
@@ -99,6 +108,13 @@ class ReconnectingTCPClient(ThreadedTCPClient):
             if self._wait(delay * (1 - random_fraction() / 2)):
                 break
             delay = min(delay * 2, self.max_delay)
+        left = self.inboxes["inbox"].close(True)
+        nbytes = self._backlog_size + self._lost
+        for data in left:
+            nbytes += _size(data)
+        messages = len(self._backlog) + self._lost_count + len(left)
+        if messages and (self._finishing or not self._abort):
+            self.send_wait(dataDropped(nbytes, messages), "signal", interruptible=False)
         self.send_wait(socketShutdown(self), "signal", interruptible=False)
 
     def _connected(self):
@@ -125,6 +141,7 @@ class ReconnectingTCPClient(ThreadedTCPClient):
         while self.dataReady("control"):
             msg = self.recv("control")
             if isinstance(msg, shutdownMicroprocess):
+                self._abort = True
                 return True
             if isinstance(msg, producerFinished):
                 self._finishing = True
@@ -133,15 +150,17 @@ class ReconnectingTCPClient(ThreadedTCPClient):
     def _absorb(self):
         """Move what waits in "inbox" to the backlog, dropping the oldest
         beyond ``buffer_bytes``."""
-        if self._fatal is not None:
-            return
         backlog = self._backlog
         for data in self.inboxes["inbox"].take_all():
+            if self._fatal is not None:
+                self._lost += _size(data)       # after one of the wrong type
+                self._lost_count += 1
+                continue
             try:
                 data = _as_bytes(data)
             except TypeError as exc:
                 self._fatal = exc        # a programming error: no retrying
-                break
+                continue
             backlog.append(data)
             self._backlog_size += len(data)
         count = dropped = 0

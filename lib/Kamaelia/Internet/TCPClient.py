@@ -24,6 +24,7 @@ A ThreadedTCPClient (see ThreadedTCPClient.py for its boxes, edges and
 """
 
 from axonport import ticks_ms, ticks_diff
+from Axon.Check import number
 from Axon.Ipc import shutdownMicroprocess
 from Kamaelia.IPC import socketShutdown
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
@@ -32,8 +33,7 @@ from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
 class TCPClient(ThreadedTCPClient):
     def __init__(self, host, port, delay=0, connect_timeout=60, wait_for_serverclose=False,
                  **options):
-        if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
-            raise ValueError("delay must be a number of seconds, 0 or more, not %r" % (delay,))
+        number(type(self).__name__, "delay", delay, 0, False)
         ThreadedTCPClient.__init__(self, host, port, connect_timeout=connect_timeout, **options)
         self.delay = delay
         self.wait_for_serverclose = wait_for_serverclose

@@ -58,8 +58,11 @@ see Kamaelia.Internet.Extras): ``ssl=`` / ``server_hostname=`` (TLS.py) and
 """
 
 import socket
+from errno import ETIMEDOUT, errorcode
 from axonport import (allocate_lock, start_thread, is_timeout, wake_blocked_recv, half_close,
-                      read_poller, ticks_ms, ticks_diff, QUEUE_BYTES)
+                      read_poller, ticks_ms, ticks_diff, QUEUE_BYTES, byte_view, start_connect,
+                      finish_connect, wait_socket)
+from Axon.Check import number, count
 from Axon.ThreadedComponent import threadedcomponent
 from Axon.Box import LockedBox
 from Axon.Ipc import producerFinished, shutdownMicroprocess
@@ -67,19 +70,63 @@ from Kamaelia.IPC import socketShutdown
 
 
 def _as_bytes(data):
-    """The bytes-like object to write for one inbox message."""
+    """The bytes-like object to write for one inbox message: its len() is
+    the number of bytes it puts on the wire."""
     if isinstance(data, (bytes, bytearray)):
         return data
     if isinstance(data, str):
         return data.encode("utf-8")
     if isinstance(data, memoryview):
-        return data
+        return byte_view(data)
     raise TypeError("ThreadedTCPClient sends bytes, bytearray, memoryview or str, "
                     "not %s" % type(data).__name__)
 
 
+def _size(data):
+    """What ``data`` would have put on the wire (0 for a wrong type)."""
+    try:
+        return len(_as_bytes(data))
+    except TypeError:
+        return 0
+
+
+def _fed(box):
+    """True while something may still deliver to ``box``: a running
+    component's outbox linked to it, directly or through inboxes that
+    pass messages on (a Pipeline's own "inbox")."""
+    for source in box.sources:
+        if source.items is None:        # an outbox (or a closed inbox)
+            if source.owner._alive:
+                return True
+        elif _fed(source):
+            return True
+    return False
+
+
+def _check_host(who, host):
+    if not isinstance(host, str) or not host:
+        raise ValueError("%s: host must be a non-empty str, not %r" % (who, host))
+    longest = 0
+    for label in host.split("."):
+        longest = max(longest, len(label))
+    if len(host) > 253 or longest > 63:
+        raise ValueError("%s: host must be a name of at most 253 characters, each part "
+                         "between dots at most 63, not %r... (%d characters)"
+                         % (who, host[:40], len(host)))
+
+
+class dataNotSent(Exception):
+    """``nbytes`` bytes that reached "inbox" (or were the
+    ``initialsendmessage``) were not sent: the connection failed first, or
+    a ``shutdownMicroprocess`` came after ``producerFinished``."""
+
+    def __init__(self, nbytes, host, port):
+        super().__init__("%d bytes were not sent to %r port %d" % (nbytes, host, port))
+        self.nbytes = nbytes
+
+
 class _Abandoned(Exception):
-    """A write to a server that is not reading gave way to a shutdown."""
+    """Waiting on the socket gave way to a shutdown (or to the reader's error)."""
 
 
 class ThreadedTCPClient(threadedcomponent):
@@ -91,21 +138,22 @@ class ThreadedTCPClient(threadedcomponent):
     def __init__(self, host, port, chargen=0, initialsendmessage=None,
                  connect_timeout=10, recv_size=None, stop_poll=0.2, queuelengths=256,
                  inbox_bytes=None, send_buffer=None, **extras):
-        if not isinstance(host, str) or not host:
-            raise ValueError("host must be a non-empty string, not %r" % (host,))
+        who = type(self).__name__
+        _check_host(who, host)
         if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
-            raise ValueError("port must be an int from 1 to 65535, not %r" % (port,))
+            raise ValueError("%s: port must be an int from 1 to 65535, not %r" % (who, port))
         if initialsendmessage is not None:
             initialsendmessage = _as_bytes(initialsendmessage)
+        number(who, "connect_timeout", connect_timeout, none=True)
+        number(who, "stop_poll", stop_poll)
         if recv_size is None:
             recv_size = min(2048, QUEUE_BYTES // 8)
-        if recv_size < 1:
-            raise ValueError("recv_size must be at least 1, not %r" % (recv_size,))
+        count(who, "recv_size", recv_size)
         if send_buffer is None:
             send_buffer = max(512, min(16384, QUEUE_BYTES // 8))
-        if send_buffer < 2:
-            raise ValueError("send_buffer must be at least 2, not %r" % (send_buffer,))
-        self.inbox_bytes = QUEUE_BYTES if inbox_bytes is None else inbox_bytes
+        count(who, "send_buffer", send_buffer, 2)
+        self.inbox_bytes = QUEUE_BYTES if inbox_bytes is None else count(
+            who, "inbox_bytes", inbox_bytes)
         threadedcomponent.__init__(self, queuelengths=queuelengths)
         # Received chunks waiting for the component after "outbox".
         self._out_limit = max(2, QUEUE_BYTES // recv_size)
@@ -127,6 +175,10 @@ class ThreadedTCPClient(threadedcomponent):
         self._peer_closed = False
         self._graceful = False
         self._write_progress = 0
+        self._taken = 0                 # bytes given to the socket layer to send ...
+        self._written = 0               # ... and bytes it took (the writer's thread)
+        self._finishing = False         # producerFinished came
+        self._abort = False             # shutdownMicroprocess came
         self._reader_wake = allocate_lock()
         self._reader_exit = allocate_lock()
         if extras:                      # ssl=, server_hostname=, statistics=
@@ -137,9 +189,23 @@ class ThreadedTCPClient(threadedcomponent):
 
     def main(self):
         self._session()
+        # What reached "inbox" and was not sent is reported -- unless the
+        # program said "stop now" without a producerFinished first.
+        unsent = self._taken - self._written + self._close_inbox()
         if self._error is not None:
             self.send_wait(self._error, "signal", interruptible=False)
+        if unsent and (self._finishing or not self._abort):
+            self.send_wait(dataNotSent(unsent, self.host, self.port), "signal",
+                           interruptible=False)
         self.send_wait(socketShutdown(self), "signal", interruptible=False)
+
+    def _close_inbox(self):
+        """Close "inbox" now (later deliveries are dropped, as they would be
+        once the component has finished): the bytes still in it."""
+        nbytes = 0
+        for data in self.inboxes["inbox"].close(True):
+            nbytes += _size(data)
+        return nbytes
 
     def _session(self):
         """One connection, from connecting to closed.  Errors are recorded
@@ -172,10 +238,11 @@ class ThreadedTCPClient(threadedcomponent):
             reading = True
             start_thread(self._read_loop, (sock,))
             if self.initialsendmessage is not None:
+                self._taken += len(self.initialsendmessage)
                 self._write(sock, self.initialsendmessage)
             stopped = self._serve(sock)
         except _Abandoned:
-            stopped = self._control_has(shutdownMicroprocess)
+            stopped = self._abort = self._control_has(shutdownMicroprocess)
         except Exception as exc:
             self._record(exc)
         graceful = self._graceful and self._error is None
@@ -207,20 +274,48 @@ class ThreadedTCPClient(threadedcomponent):
     def _connect(self):
         try:
             infos = socket.getaddrinfo(self.host, self.port, 0, socket.SOCK_STREAM)
-        except OSError as exc:
+        except (OSError, UnicodeError) as exc:     # UnicodeError: CPython's IDNA codec
             raise OSError("cannot resolve host %r: %s" % (self.host, exc))
         error = OSError("no address found for host %r" % (self.host,))
         for info in infos:
             sock = socket.socket(info[0], info[1], info[2])
             try:
-                sock.settimeout(self.connect_timeout)
-                sock.connect(info[4])
+                if not start_connect(sock, info[4]):
+                    self._wait_socket(sock, True, self.connect_timeout)
+                    finish_connect(sock, info[4])
             except OSError as exc:
                 sock.close()
                 error = exc
                 continue
+            except BaseException:       # told to stop
+                sock.close()
+                raise
+            sock.setblocking(True)
             return sock
+        if error.args and isinstance(error.args[0], int) and len(error.args) < 3:
+            # The same errno (so the same class on CPython), with the address.
+            why = error.args[1] if len(error.args) > 1 else errorcode.get(error.args[0], "")
+            error = OSError(error.args[0], "%s (connecting to %r port %d)"
+                            % (why, self.host, self.port))
         raise error
+
+    def _wait_socket(self, sock, writable, timeout):
+        """Wait until ``sock`` is ready (``timeout`` seconds at most, None:
+        no limit), looking for a ``shutdownMicroprocess`` every
+        ``stop_poll`` seconds (raises _Abandoned).  A timeout is an OSError
+        with errno ETIMEDOUT (a TimeoutError on CPython)."""
+        start = ticks_ms()
+        while True:
+            step = self.stop_poll
+            if timeout is not None:
+                left = timeout - ticks_diff(ticks_ms(), start) / 1000
+                if left <= 0:
+                    raise OSError(ETIMEDOUT, "timed out after %s s" % (timeout,))
+                step = min(step, left)
+            if wait_socket(sock, writable, step):
+                return
+            if self._control_has(shutdownMicroprocess):
+                raise _Abandoned()
 
     def _serve(self, sock):
         """Write inbox to the socket until told to stop (returns True) or
@@ -231,10 +326,12 @@ class ThreadedTCPClient(threadedcomponent):
             if self._control_waiting() and self.dataReady("control"):
                 msg = self.recv("control")
                 if isinstance(msg, producerFinished):
+                    self._finishing = True
                     self._write_all(sock)
                     self._graceful = True
                     return True
                 if isinstance(msg, shutdownMicroprocess):
+                    self._abort = True
                     return True
                 continue
             messages = inbox.take_all()
@@ -243,69 +340,84 @@ class ThreadedTCPClient(threadedcomponent):
                 continue
             if self._reader_finished():
                 if self._peer_closed:
-                    self._graceful = self._send_rest(sock)
+                    self._graceful = self._send_on(sock)
                 return False
             self.pause()
 
-    def _send_rest(self, sock):
-        """The server closed its side, but may still read (a half-close):
-        keep sending what reaches "inbox" until none has come for
-        ``stop_poll`` seconds or a shutdown message comes.  False if told
-        to stop now."""
-        quiet_ms = int(self.stop_poll * 1000)
-        since = ticks_ms()
+    def _send_on(self, sock):
+        """The server has closed its side, but may still read (a
+        half-close): go on sending what reaches "inbox" until
+        ``producerFinished`` (True), ``shutdownMicroprocess`` (False), or
+        nothing can deliver to "inbox" any more and it is empty (True).  A
+        server that closed both sides makes the next write fail, and what
+        was not sent is reported.  Whether anything still feeds "inbox" is
+        looked at every ``stop_poll`` seconds."""
+        inbox = self.inboxes["inbox"]
         while True:
-            if self._write_all(sock):
-                since = ticks_ms()
+            self._write_all(sock)
             if self._control_waiting() and self.dataReady("control"):
                 msg = self.recv("control")
                 if isinstance(msg, shutdownMicroprocess):
+                    self._abort = True
                     return False
                 if isinstance(msg, producerFinished):
+                    self._finishing = True
                     self._write_all(sock)
                     return True
                 continue
-            left = quiet_ms - ticks_diff(ticks_ms(), since)
-            if left <= 0:
+            # In this order: a producer's messages are all delivered before
+            # it counts as finished.
+            if not _fed(inbox) and not len(inbox):
                 return True
-            self.pause(left / 1000)
+            self.pause(self.stop_poll)
 
     def _write_all(self, sock):
-        """Write until "inbox" is empty; True if there was anything."""
+        """Write until "inbox" is empty."""
         inbox = self.inboxes["inbox"]
         messages = inbox.take_all()
-        wrote = bool(messages)
         while messages:
             self._write_messages(sock, messages)
             messages = inbox.take_all()
-        return wrote
 
     def _write_messages(self, sock, messages):
-        """Write ``messages`` in order; small ones are gathered into one write."""
+        """Write ``messages`` in order; small ones are gathered into one
+        write.  Counts them in ``_taken``; a message of the wrong type is a
+        TypeError after what came before it was written (what came after
+        it is counted, and never written)."""
         batch = self._batch
         limit = len(batch)
         half = limit // 2
-        filled = 0
+        filled = taken = 0
         try:
             for data in messages:
                 if not isinstance(data, (bytes, bytearray)):
                     data = _as_bytes(data)
                 size = len(data)
+                taken += size
                 if filled and (filled + size > limit or size > half):
-                    self._write(sock, memoryview(batch)[:filled])
-                    filled = 0
+                    view = memoryview(batch)[:filled]
+                    filled = 0              # not written again below if this fails
+                    self._write(sock, view)
                 if size > half:
                     self._write(sock, data)
                     continue
                 batch[filled:filled + size] = data
                 filled += size
+        except TypeError:
+            after = False
+            for other in messages:
+                if after:
+                    taken += _size(other)
+                after = after or other is data
+            raise
         finally:
+            self._taken += taken
             if filled:
                 self._write(sock, memoryview(batch)[:filled])
 
     def _write(self, sock, data):
         """Send all of ``data``; if that fails, ``_write_progress`` says how
-        many bytes the socket had taken."""
+        many bytes the socket had taken.  ``_written`` counts them."""
         rest = data             # a memoryview only after a partial send
         sent = 0
         size = len(data)
@@ -313,21 +425,27 @@ class ThreadedTCPClient(threadedcomponent):
             # A slow server can take a whole queue of complete sends, each
             # waiting for room: "stop now" must not wait for all of them.
             if self._control_waiting() and self._control_has(shutdownMicroprocess):
-                self._write_progress = sent
+                self._gave_up(sent)
                 raise _Abandoned()
             try:
-                count = sock.send(rest)
-                sent += count
+                sent += sock.send(rest)
                 if sent < size:
                     rest = memoryview(data)[sent:]
             except OSError as exc:
                 if not is_timeout(exc):
-                    self._write_progress = sent
+                    self._gave_up(sent)
                     raise
-                # The server is not reading; still stop promptly if told to.
-                if self._control_has(shutdownMicroprocess) or self._reader_finished():
-                    self._write_progress = sent
+                # The server is not reading (it may have half-closed and be
+                # busy: wait for it); stop promptly if told to, or if the
+                # reader met an error (the connection is broken).
+                if self._control_has(shutdownMicroprocess) or self._error is not None:
+                    self._gave_up(sent)
                     raise _Abandoned()
+        self._written += size
+
+    def _gave_up(self, sent):
+        self._write_progress = sent
+        self._written += sent
 
     def _control_waiting(self):
         """A peek at "control" without the lock (a list's length is one
