@@ -38,7 +38,8 @@ whose DER form comes back, hex, as "ca" in the start answer):
            sends RST instead of FIN if more data from the client waits)
   half_close   read ``after`` bytes (default 0), send ``data`` (latin-1,
            optional), shut down the write side only, then keep reading
-           until the client closes
+           until the client closes; with ``stall``, read nothing for that
+           many seconds after the shutdown first (a busy server)
   forever  send pattern(seed) in ``piece``-byte pieces (default 16384, a
            multiple of 256) until the client closes or the server is
            stopped; with ``reset_after``, reset the connection once that
@@ -250,6 +251,8 @@ class Server:
                     rec.sent = len(payload)
                 if self.kind == "half_close":
                     conn.shutdown(socket.SHUT_WR)
+                    if self.stopped.wait(opts.get("stall", 0)):
+                        return
                     self.read_all(conn)
             elif self.kind == "forever":
                 self.send_forever(conn)

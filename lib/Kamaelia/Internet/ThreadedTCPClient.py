@@ -381,15 +381,18 @@ class ThreadedTCPClient(threadedcomponent):
 
     def _write_messages(self, sock, messages):
         """Write ``messages`` in order; small ones are gathered into one
-        write.  Counts them in ``_taken``; a message of the wrong type is a
-        TypeError after what came before it was written (what came after
-        it is counted, and never written)."""
+        write.  Counts them in ``_taken``, also those a failure leaves
+        unwritten; a message of the wrong type is a TypeError after what
+        came before it was written."""
         batch = self._batch
         limit = len(batch)
         half = limit // 2
-        filled = taken = 0
+        filled = taken = i = 0
+        end = len(messages)
         try:
-            for data in messages:
+            while i < end:
+                data = messages[i]
+                i += 1
                 if not isinstance(data, (bytes, bytearray)):
                     data = _as_bytes(data)
                 size = len(data)
@@ -403,12 +406,10 @@ class ThreadedTCPClient(threadedcomponent):
                     continue
                 batch[filled:filled + size] = data
                 filled += size
-        except TypeError:
-            after = False
-            for other in messages:
-                if after:
-                    taken += _size(other)
-                after = after or other is data
+        except BaseException:
+            while i < end:                  # never to be written
+                taken += _size(messages[i])
+                i += 1
             raise
         finally:
             self._taken += taken
