@@ -53,9 +53,39 @@ def esp32like_exe(frozen=False):
     return _esp32like["paths"][1 if frozen else 0]
 
 
+_STRESS_RUNS = {}     # "case::test [runtime]" -> [runs, failed] (stress mode)
+
+
+def pytest_runtest_logreport(report):
+    if not os.environ.get("AXON_STRESS") or "#" not in report.nodeid:
+        return
+    # ...test_case[case_x::test_y#3-cpython] -> case_x::test_y [cpython]
+    inner = report.nodeid.rsplit("[", 1)[-1].rstrip("]")
+    name, rest = inner.split("#", 1)
+    key = "%s [%s]" % (name, rest.split("-", 1)[-1])
+    runs = _STRESS_RUNS.setdefault(key, [0, 0])
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        runs[0] += 1
+        runs[1] += report.failed
+    # A skip (the ESP32-like build missing) counts as neither.
+    if report.skipped:
+        runs[0] -= 1
+
+
 def pytest_terminal_summary(terminalreporter):
     if _esp32like.get("skip"):
         terminalreporter.write_line("ESP32-like tests skipped: " + _esp32like["skip"])
+    if _STRESS_RUNS:
+        write = terminalreporter.write_line
+        write("")
+        write("stress: each thread-race test %s times" % os.environ["AXON_STRESS"])
+        total = failed = 0
+        for key in sorted(_STRESS_RUNS):
+            runs, bad = _STRESS_RUNS[key]
+            total += runs
+            failed += bad
+            write("  %-100s %3d of %3d failed" % (key, bad, runs))
+        write("stress: %d of %d runs failed" % (failed, total))
 
 
 def micropython_env(extra=()):

@@ -6,6 +6,10 @@ small thread stack, the library and tests loaded from .mpy as on a board.
 
 A case module lists its tests as ``def test_...():`` functions using plain
 asserts; ``DEADLINES = {"test_name": seconds}`` overrides the default.
+``THREAD_RACES = ["test_name", ...]`` names the tests whose outcome
+depends on how threads interleave: ``tools/test --stress N`` (environment
+AXON_STRESS=N) collects only those, each N times, and conftest.py reports
+how many runs of each failed.
 ``MICROPYTHON_HEAPS = {"test_name": "64K"}`` runs that test under
 MicroPython in a heap of that size, with the library, the test support
 and the case module compiled to .mpy (as on a board: compiling sources
@@ -26,14 +30,31 @@ CASES_DIR = os.path.join(TESTS, "cases")
 DEFAULT_DEADLINE = 20
 
 
+STRESS = int(os.environ.get("AXON_STRESS") or 0)
+
+
 def collect():
+    """(module, test) of every case, or in stress mode each thread-race
+    test STRESS times."""
     found = []
     for name in sorted(os.listdir(CASES_DIR)):
         if name.startswith("case_") and name.endswith(".py"):
             with open(os.path.join(CASES_DIR, name)) as f:
-                for test in re.findall(r"^def (test_\w+)\(", f.read(), re.M):
-                    found.append((name[:-3], test))
-    return found
+                source = f.read()
+            tests = re.findall(r"^def (test_\w+)\(", source, re.M)
+            if STRESS:
+                races = getattr(__import__(name[:-3]), "THREAD_RACES", ())
+                tests = [t for t in tests if t in races]
+            found.extend((name[:-3], test) for test in tests)
+    return found * (STRESS or 1)
+
+
+def case_ids(cases):
+    """pytest ids: module::test, with #round in stress mode."""
+    if not STRESS:
+        return ["%s::%s" % c for c in cases]
+    per_round = len(cases) // STRESS
+    return ["%s::%s#%d" % (c + (i // per_round + 1,)) for i, c in enumerate(cases)]
 
 
 def deadline_of(module, test):
@@ -109,9 +130,11 @@ def run_in_micropython(module_name, test_name, esp32like=False):
         % (proc.returncode, proc.stdout, proc.stderr))
 
 
+CASES = collect()
+
+
 @pytest.mark.parametrize("runtime", ["cpython", "micropython", "esp32like"])
-@pytest.mark.parametrize("module_name,test_name", collect(),
-                         ids=["%s::%s" % c for c in collect()])
+@pytest.mark.parametrize("module_name,test_name", CASES, ids=case_ids(CASES))
 def test_case(runtime, module_name, test_name, factory):
     if runtime == "cpython":
         run_in_process(module_name, test_name)
