@@ -13,6 +13,9 @@ from testkit import Collector, TestServer, sha256hex
 
 DEADLINES = {"test_a_polling_thread_and_a_bursting_producer_never_deadlock": 30}
 
+THREAD_RACES = ["test_a_polling_thread_and_a_bursting_producer_never_deadlock",
+                "test_a_stopped_thread_gets_shutdown_on_control"]
+
 
 class Bursts(component):
     """Sends ``size`` messages a step, with a long step (a slow sensor read)

@@ -30,6 +30,14 @@ DEADLINES = {"test_stop_while_replies_flow_repeatedly": 30,
              "test_error_downstream_reaches_the_caller_and_the_client_closes": 40,
              "test_producer_finished_with_replies_pending_loses_nothing": 30}
 
+THREAD_RACES = ["test_shutdown_mid_transfer_to_a_slow_server_is_prompt",
+                "test_stop_while_replies_flow_repeatedly",
+                "test_producer_finished_with_replies_pending_loses_nothing",
+                "test_half_close_still_gets_everything_sent",
+                "test_shutdown_while_the_server_sends_forever",
+                "test_producer_finished_while_the_server_sends_forever",
+                "test_error_downstream_reaches_the_caller_and_the_client_closes"]
+
 
 def shutdown_only(signals):
     assert len(signals) == 1, signals

@@ -33,6 +33,15 @@ DEADLINES = {"test_many_clients_at_once_byte_exact": 40,
              "test_wrong_message_types_each_end_in_typeerror_then_shutdown": 30,
              "test_one_megabyte_single_message_echoed": 30}
 
+THREAD_RACES = ["test_writes_wait_out_a_reader_that_stalls",
+                "test_trickling_server_exact_bytes_both_ways",
+                "test_shutdown_mid_transfer_is_prompt_and_sends_an_exact_prefix",
+                "test_reset_while_receiving",
+                "test_reset_while_sending_and_receiving",
+                "test_server_closes_early_mid_upload",
+                "test_server_answers_and_half_closes",
+                "test_error_upstream_reaches_the_caller_and_the_client_closes"]
+
 
 def error_then_shutdown(signals, kind=OSError, unsent=None):
     return error_unsent_shutdown(signals, kind, unsent)

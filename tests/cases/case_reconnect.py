@@ -14,6 +14,9 @@ from testkit import TestServer, Source, Collector, Trigger, pattern
 DEADLINES = {"test_server_down_for_a_while_then_back": 30,
              "test_reconnects_after_the_server_drops_the_connection": 30}
 
+THREAD_RACES = ["test_reconnects_after_the_server_drops_the_connection",
+                "test_stop_during_backoff_is_prompt"]
+
 
 class Script(threadedcomponent):
     """Runs (condition, message, box) steps in order from its thread."""

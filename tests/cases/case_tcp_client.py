@@ -19,6 +19,12 @@ from testkit import (TestServer, Source, Collector, Trigger, pattern, sha256hex,
 DEADLINES = {"test_seed_example_1mb_byte_exact": 60,
              "test_seed_rate_paces_a_small_file": 30}
 
+THREAD_RACES = ["test_shutdown_is_prompt_against_a_silent_server",
+                "test_producer_finished_is_prompt_against_a_silent_server",
+                "test_shutdown_is_prompt_while_writing_to_a_server_that_stopped_reading",
+                "test_echo_round_trip",
+                "test_full_chunks_then_silence_arrive_without_waiting"]
+
 
 def temp_file(data, tag):
     path = "/tmp/axon-test-%s-%d.bin" % (tag, ticks_ms())

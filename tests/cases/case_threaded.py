@@ -12,6 +12,11 @@ from testkit import Source, Collector
 
 DEADLINES = {"test_5000_messages_from_thread_all_arrive": 40}
 
+THREAD_RACES = ["test_5000_messages_from_thread_all_arrive",
+                "test_pause_with_timeout_returns",
+                "test_receiving_thread_wakes_a_producer_waiting_on_a_full_inbox",
+                "test_a_burst_sent_in_one_step_wakes_the_thread_once"]
+
 
 class Burst(threadedcomponent):
     """Sends 0..count-1 with send_nowait, pausing whenever the queue is full."""

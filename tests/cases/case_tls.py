@@ -14,6 +14,8 @@ from testkit import (TestServer, Source, Collector, Trigger, pattern, other_ca, 
 
 DEADLINES = {"test_tls_echo_is_exact_and_verified": 30}
 
+THREAD_RACES = ["test_tls_shutdown_is_prompt_against_a_silent_server"]
+
 
 def error_then_shutdown(client):
     """b"x" through ``client``, which fails: the error, b"x" reported as
