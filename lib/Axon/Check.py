@@ -13,7 +13,13 @@ made instead of as a hang or an odd error in a thread later:
   least ``low``; ``ValueError`` otherwise.
 - ``text(who, name, value, none=False)``: a non-empty ``str``; another
   type is a ``TypeError``, an empty string a ``ValueError``.
+- ``opened(who, filename, mode)``: the file, opened; a ``filename`` that
+  is not a str is a ``TypeError``, and a file that cannot be opened (also
+  a directory, which MicroPython would open) an ``OSError`` with the
+  same errno, naming the file.
 """
+
+from axonport import open_file
 
 
 def _bad(who, name, want, value):
@@ -50,3 +56,11 @@ def text(who, name, value, none=False):
     if not value:
         raise ValueError(_bad(who, name, "a non-empty str", value))
     return value
+
+
+def opened(who, filename, mode):
+    text(who, "filename", filename)
+    try:
+        return open_file(filename, mode)
+    except OSError as exc:
+        raise OSError(exc.args[0], "%s: cannot open %r: %s" % (who, filename, exc))

@@ -120,6 +120,10 @@ def tls_wait(raw, tls, writable, timeout):
     return bool(ready[0] or ready[1])
 
 
+# open() as it is: CPython refuses to open a directory.
+open_file = open
+
+
 def byte_view(view):
     """A memoryview as a bytes-like object whose len() is its size in bytes
     (a view of 4-byte ints counts its items; a strided one cannot be sent)."""

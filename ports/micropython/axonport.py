@@ -77,15 +77,23 @@ def is_timeout(exc):
     return bool(exc.args) and exc.args[0] in _TIMEOUT_ERRNOS
 
 
+def open_file(name, mode):
+    """open(), except that a directory is an OSError (EISDIR) as on CPython
+    (MicroPython opens one, and fails only when it is read)."""
+    import os
+    if "r" in mode and os.stat(name)[0] & 0x4000:
+        raise OSError(errno.EISDIR, "EISDIR")
+    return open(name, mode)
+
+
 def byte_view(view):
     """A memoryview as a bytes-like object whose len() is its size in bytes:
     one of 2-, 4- or 8-byte items (an array's) is copied to bytes, since
     MicroPython's memoryview cannot be cast.  A build without
     ``memoryview.itemsize`` (the unix port's) copies one item to tell."""
-    if _ITEMSIZE:
-        if view.itemsize == 1:
-            return view
-    elif not len(view) or len(bytes(view[:1])) == 1:
+    if not len(view):
+        return b""          # an empty view of 4-byte items still fits no bytearray
+    if (view.itemsize if _ITEMSIZE else len(bytes(view[:1]))) == 1:
         return view
     return bytes(view)
 

@@ -51,16 +51,16 @@ class Graphline(component):
                 "_cs": "Passes control messages on to each child in turn"}
 
     def __init__(self, linkages=None, **components):
+        for name, child in components.items():
+            if not isinstance(child, component):
+                raise TypeError("Graphline child %s is a %s (%r), not a component"
+                                % (name, type(child).__name__, child))
         if linkages is None:
             raise TypeError("Graphline needs linkages: a dict of (name, box) to "
                             "(name, box), {} for none")
         if not isinstance(linkages, dict):
             raise TypeError("Graphline linkages must be a dict, not %s"
                             % type(linkages).__name__)
-        for name, child in components.items():
-            if not isinstance(child, component):
-                raise TypeError("Graphline child %s is a %s, not a component"
-                                % (name, type(child).__name__))
         inboxes = dict.fromkeys(self.Inboxes, "")
         outboxes = dict.fromkeys(self.Outboxes, "")
         for source, sink in linkages.items():

@@ -24,8 +24,9 @@ RateControlledFileReader(filename, readmode="bytes", rate=100000,
   two chunks.
 - "signal": ``producerFinished`` after the last chunk.  A shutdown message
   on "control" stops it early; it is passed on through "signal".
-- The file is opened by the constructor, so a missing file is an OSError
-  naming it right there.
+- The file is opened by the constructor, so a missing file (or a
+  directory) is an OSError naming it right there; every other argument is
+  checked there too (a ValueError naming it; see Axon.Check).
 
 ``SimpleReader`` (a file a line at a time) lives in ReadingMore.py and
 loads on first use, so a program that does not use it keeps its code off
@@ -34,6 +35,7 @@ factory that makes one.
 """
 
 from axonport import ticks_ms, ticks_diff, QUEUE_BYTES
+from Axon.Check import number, opened
 from Axon.ThreadedComponent import threadedcomponent
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 
@@ -53,29 +55,24 @@ class RateControlledFileReader(threadedcomponent):
 
     def __init__(self, filename, readmode="bytes", rate=100000, chunksize=None,
                  chunkrate=None, allowchunkaggregation=False):
+        who = "RateControlledFileReader"
         if readmode not in ("bytes", "lines"):
-            raise ValueError("readmode must be 'bytes' or 'lines', not %r" % (readmode,))
-        if not rate > 0:
-            raise ValueError("rate must be positive, not %r" % (rate,))
+            raise ValueError("%s: readmode must be 'bytes' or 'lines', not %r" % (who, readmode))
+        number(who, "rate", rate)
+        number(who, "chunksize", chunksize, 1, False, True)
+        number(who, "chunkrate", chunkrate, none=True)
         if chunksize is not None and chunkrate is not None:
-            raise ValueError("give chunksize or chunkrate, not both")
+            raise ValueError("%s: give chunksize or chunkrate, not both" % who)
         if chunksize is None:
             default = chunkrate is None
             if default:
                 chunkrate = 10
-            if not chunkrate > 0:
-                raise ValueError("chunkrate must be positive, not %r" % (chunkrate,))
             chunksize = rate / chunkrate
             if default and readmode == "bytes" and chunksize > QUEUE_BYTES // 8:
                 # A small heap: smaller chunks, more often, at the same rate.
                 chunksize = QUEUE_BYTES // 8
-        chunksize = int(chunksize + 0.5)
-        if chunksize < 1:
-            raise ValueError("chunksize must be at least 1, not %r" % (chunksize,))
-        try:
-            self.file = open(filename, "rb")
-        except OSError as exc:
-            raise OSError(exc.args[0], "cannot open %r: %s" % (filename, exc))
+        chunksize = max(1, int(chunksize + 0.5))
+        self.file = opened(who, filename, "rb")
         threadedcomponent.__init__(self)
         if readmode == "bytes":
             # Chunks waiting to leave the thread: a quarter of QUEUE_BYTES;

@@ -18,6 +18,7 @@ SimpleReader(filename, mode="r", buffering=1)
   changes nothing for a file that is only read.
 """
 
+from Axon.Check import opened
 from Axon.Component import component
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.Util.Control import stop_message
@@ -34,10 +35,7 @@ class SimpleReader(component):
         self.filename = filename
         self.mode = mode
         self.buffering = buffering
-        try:
-            self.fh = open(filename, mode)
-        except OSError as exc:
-            raise OSError(exc.args[0], "cannot open %r: %s" % (filename, exc))
+        self.fh = opened("SimpleReader", filename, mode)
 
     def main(self):
         fh = self.fh

@@ -17,6 +17,7 @@ SimpleFileWriter(filename, mode="wb")
   is also closed if writing fails.
 """
 
+from Axon.Check import opened
 from Axon.Component import component
 from Kamaelia.Util.Control import stop_message
 
@@ -35,10 +36,7 @@ class SimpleFileWriter(component):
         self.filename = filename
         self.mode = mode
         self._kinds = _BINARY if "b" in mode else str
-        try:
-            self.file = open(filename, mode)
-        except OSError as exc:
-            raise OSError(exc.args[0], "cannot open %r: %s" % (filename, exc))
+        self.file = opened("SimpleFileWriter", filename, mode)
 
     def writeData(self, data):
         if not isinstance(data, self._kinds):

@@ -8,11 +8,14 @@ MicroPython footprint does not grow for them).
 
 - ``ssl``: ``True`` or an ``ssl.SSLContext`` (see TLS.py); ``None`` or
   ``False``: plain TCP.
-- ``server_hostname``: the name the certificate must carry (default: host).
+- ``server_hostname``: the name the certificate must carry (default: host),
+  a str.
 - ``statistics``: ``True`` to count bytes, connects and errors (see
-  Statistics.py).
+  Statistics.py); a bool.
 - Any other keyword is a ``TypeError`` that names it.
 """
+
+from Axon.Check import text
 
 _NAMES = ("ssl", "server_hostname", "statistics")
 
@@ -23,6 +26,11 @@ def setup(client, **extras):
         if name not in _NAMES:
             raise TypeError("%s() got an unexpected keyword argument %r (it takes %s)"
                             % (type(client).__name__, name, ", ".join(_NAMES)))
+    who = type(client).__name__
+    text(who, "server_hostname", extras.get("server_hostname"), none=True)
+    statistics = extras.get("statistics")
+    if statistics is not None and not isinstance(statistics, bool):
+        raise TypeError("%s: statistics must be True or False, not %r" % (who, statistics))
     ssl = extras.get("ssl")
     if ssl is not None and ssl is not False:
         from Kamaelia.Internet.TLS import layer

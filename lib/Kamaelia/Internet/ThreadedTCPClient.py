@@ -143,6 +143,9 @@ class ThreadedTCPClient(threadedcomponent):
         if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
             raise ValueError("%s: port must be an int from 1 to 65535, not %r" % (who, port))
         if initialsendmessage is not None:
+            if not isinstance(initialsendmessage, (bytes, bytearray, memoryview, str)):
+                raise TypeError("%s: initialsendmessage must be bytes, bytearray, memoryview "
+                                "or str, not %r" % (who, initialsendmessage))
             initialsendmessage = _as_bytes(initialsendmessage)
         number(who, "connect_timeout", connect_timeout, none=True)
         number(who, "stop_poll", stop_poll)

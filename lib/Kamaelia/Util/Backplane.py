@@ -88,6 +88,9 @@ class PublishTo(component):
                 "_outbox": "to the backplane"}
 
     def __init__(self, destination, forwarder=False):
+        if not isinstance(destination, str):
+            raise TypeError("PublishTo: destination must be a Backplane's name (a str), not %r"
+                            % (destination,))
         component.__init__(self)
         self.destination = destination
         self.forwarder = forwarder
@@ -121,6 +124,9 @@ class SubscribeTo(component):
                 "_config": "to the backplane"}
 
     def __init__(self, source):
+        if not isinstance(source, str):
+            raise TypeError("SubscribeTo: source must be a Backplane's name (a str), not %r"
+                            % (source,))
         component.__init__(self)
         self.source = source
 

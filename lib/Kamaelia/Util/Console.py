@@ -31,6 +31,8 @@ class ConsoleEchoer(component):
                 "signal": "The shutdown message that stopped it"}
 
     def __init__(self, forwarder=False, use_repr=False, tag=""):
+        if not isinstance(tag, str):
+            raise TypeError("ConsoleEchoer: tag must be a str, not %r" % (tag,))
         component.__init__(self)
         self.forwarder = forwarder
         self.use_repr = use_repr
@@ -71,6 +73,9 @@ class ConsoleReader(threadedcomponent):
                 "signal": "producerFinished at end of input"}
 
     def __init__(self, prompt=">>> ", eol="\n"):
+        for name, value in (("prompt", prompt), ("eol", eol)):
+            if not isinstance(value, str):
+                raise TypeError("ConsoleReader: %s must be a str, not %r" % (name, value))
         threadedcomponent.__init__(self)
         self.prompt = prompt
         self.eol = eol

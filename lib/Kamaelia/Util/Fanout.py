@@ -22,6 +22,8 @@ class Fanout(component):
     Outboxes = {"outbox": "not used", "signal": "shutdown"}
 
     def __init__(self, boxnames):
+        if isinstance(boxnames, str):
+            raise TypeError("Fanout: boxnames must be a list of str, not the str %r" % (boxnames,))
         component.__init__(self)
         names = []
         for name in boxnames:

@@ -46,6 +46,8 @@ from Axon.Component import component
 from Axon.Ipc import ipc, newComponent
 from Kamaelia.Util.Control import STOP as _STOP, stop_message
 
+_component = component       # Plug's argument is named component, as in Kamaelia
+
 
 class addsink(ipc):
     def __init__(self, sink, sinkbox="inbox", sinkcontrol=None, passthrough=0):
@@ -109,6 +111,9 @@ class PlugSplitter(AdaptiveCommsComponent):
     Outboxes = {"outbox": "data", "signal": "control messages"}
 
     def __init__(self, sourceComponent=None):
+        if sourceComponent is not None and not isinstance(sourceComponent, component):
+            raise TypeError("PlugSplitter: sourceComponent must be a component or None, not %r"
+                            % (sourceComponent,))
         AdaptiveCommsComponent.__init__(self)
         self.outboxsinks = {}   # (sink, inbox name) -> (outbox name, linkage)
         self.signalsinks = {}
@@ -181,6 +186,9 @@ class Plug(component):
                 "splitter_config": "addsink, removesink"}
 
     def __init__(self, splitter, component):
+        for name, value in (("splitter", splitter), ("component", component)):
+            if not isinstance(value, _component):
+                raise TypeError("Plug: %s must be a component, not %r" % (name, value))
         super(Plug, self).__init__()
         self.pluglinkage = self.link((self, "splitter_config"), (splitter, "configuration"))
         self.addChildren(component)
