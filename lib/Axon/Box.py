@@ -188,6 +188,16 @@ class Box(object):
             source.owner._wake_producer(from_thread)
             source.wake_sources(from_thread)
 
+    def fed(self):
+        """True while something may still deliver here: a running
+        component's outbox linked to this box, directly or through inboxes
+        that pass messages on (a Pipeline's own "inbox")."""
+        for source in self.sources:
+            # An outbox (or a closed inbox: its owner is not running).
+            if source.owner._alive if source.items is None else source.fed():
+                return True
+        return False
+
     def release_producers(self):
         """This box was unlinked: its owner and the owners of every box that
         forwards into it stop waiting for room, and run again."""

@@ -2,49 +2,45 @@
 
 Each check returns the value it was given or raises at once, naming the
 component, the argument and the bad value, so a mistake shows where it was
-made instead of as a hang or an odd error in a thread later:
+made instead of as a hang, or an odd error in a thread later:
 
-- ``number(who, name, value, low=0, strict=True, none=False)``: an int or
-  float (not a bool) above ``low`` (``strict``) or at least ``low``; with
-  ``none``, None passes too.  A number argument that is not a number in
-  range is a ``ValueError`` (what Python raises for a bad number, and
-  what this library always said for ports, delays and rates).
-- ``count(who, name, value, low=1, none=False)``: an int (not a bool) of at
-  least ``low``; ``ValueError`` otherwise.
+- ``number(who, name, value, low=0, none=False)``: an int or float (not a
+  bool) above ``low``; with ``none``, None passes too.
+- ``at_least(who, name, value, low, none=False)``: a number of at least
+  ``low``.
+- ``count(who, name, value, low=1, none=False)``: an int (not a bool) of
+  at least ``low``.
 - ``text(who, name, value, none=False)``: a non-empty ``str``; another
   type is a ``TypeError``, an empty string a ``ValueError``.
 - ``opened(who, filename, mode)``: the file, opened; a ``filename`` that
-  is not a str is a ``TypeError``, and a file that cannot be opened (also
-  a directory, which MicroPython would open) an ``OSError`` with the
-  same errno, naming the file.
+  is not a str is a ``TypeError``, and a file that cannot be opened (a
+  directory too, which MicroPython would open) an ``OSError`` with the
+  same errno, naming the file (``axonport.open_file``).
+
+A number argument that is not a number in range is a ``ValueError``, what
+Python raises for a bad number and what this library always said for
+ports, delays and rates.  The number checks are
+``Axon.ThreadedComponent.checked``, which the modules a board imports for
+the seed example call directly (this module's names would cost a small
+heap more).
 """
 
 from axonport import open_file
+from Axon.ThreadedComponent import checked
 
 
-def _bad(who, name, want, value):
-    text = repr(value)
-    if len(text) > 60:                  # a 100 000-character host, say
-        text = text[:40] + "... (%d characters)" % len(text)
-    return "%s: %s must be %s, not %s" % (who, name, want, text)
+def number(who, name, value, low=0, none=False):
+    checked(who, ((name, value, low, False, none),))
+    return value
 
 
-def number(who, name, value, low=0, strict=True, none=False):
-    if value is None and none:
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-            value > low if strict else value >= low):
-        raise ValueError(_bad(who, name, "a number %s %s%s" % (
-            "above" if strict else "of at least", low, " or None" if none else ""), value))
+def at_least(who, name, value, low, none=False):
+    checked(who, ((name, value, low, None, none),))
     return value
 
 
 def count(who, name, value, low=1, none=False):
-    if value is None and none:
-        return value
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(_bad(who, name, "an int of at least %d%s"
-                              % (low, " or None" if none else ""), value))
+    checked(who, ((name, value, low, True, none),))
     return value
 
 
@@ -52,15 +48,12 @@ def text(who, name, value, none=False):
     if value is None and none:
         return value
     if not isinstance(value, str):
-        raise TypeError(_bad(who, name, "a str", value))
+        raise TypeError("%s: %s must be a str, not %r" % (who, name, value))
     if not value:
-        raise ValueError(_bad(who, name, "a non-empty str", value))
+        raise ValueError("%s: %s must be a non-empty str, not ''" % (who, name))
     return value
 
 
 def opened(who, filename, mode):
     text(who, "filename", filename)
-    try:
-        return open_file(filename, mode)
-    except OSError as exc:
-        raise OSError(exc.args[0], "%s: cannot open %r: %s" % (who, filename, exc))
+    return open_file(filename, mode)

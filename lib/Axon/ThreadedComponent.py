@@ -45,10 +45,28 @@ the scheduler's thread may be reading it, and that read can fail.
 
 from axonport import allocate_lock, start_thread, acquire_timeout
 from Axon.AxonExceptions import noSpaceInBox
-from Axon.Check import count
 from Axon.Box import LockedBox, QUEUE_LENGTH
 from Axon.Component import component, no_box
 from Axon.Ipc import shutdownMicroprocess
+
+
+def checked(kind, items):
+    """Check constructor arguments: each item is (name, value, low, whole,
+    none); the value must be an int of at least ``low`` (``whole`` True), a
+    number above ``low`` (False) or of at least ``low`` (None), not a bool;
+    with ``none``, None passes.  The first that fails is a ValueError
+    naming ``kind`` (the component), the argument and its value.  (The
+    seed example's modules use this; Axon.Check, which words its checks
+    through it, would cost a small heap more.)"""
+    for name, value, low, whole, none in items:
+        if value is None and none:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) \
+                or value < low or (whole is False and value == low):
+            raise ValueError("%s: %s must be %s %s%s, not %r" % (
+                kind, name, "an int of at least" if whole else "a number above"
+                if whole is False else "a number of at least", low,
+                none and " (None: unset)" or "", value))
 
 
 def _out_full(comp):
@@ -59,7 +77,8 @@ class threadedcomponent(component):
     def __init__(self, queuelengths=None, **argd):
         if queuelengths is None:
             queuelengths = QUEUE_LENGTH
-        self.queuelengths = count(type(self).__name__, "queuelengths", queuelengths)
+        checked(type(self).__name__, (("queuelengths", queuelengths, 1, True, False),))
+        self.queuelengths = queuelengths
         self._out_limit = self.queuelengths   # messages waiting to leave the thread
         self._lock = allocate_lock()
         self._thread_wake = allocate_lock()

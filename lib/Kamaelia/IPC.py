@@ -2,7 +2,9 @@
 
 ``socketShutdown`` is what a network component sends out of "signal" when
 its connection is closed; it is a ``producerFinished``, so the next
-component of a Pipeline finishes its work and stops.
+component of a Pipeline finishes its work and stops.  ``dataNotSent``
+(an exception, with ``nbytes``) goes out before it when bytes that reached
+the component were not sent.
 """
 
 from Axon.Ipc import producerFinished
@@ -11,6 +13,15 @@ from Axon.Ipc import producerFinished
 class socketShutdown(producerFinished):
     def __init__(self, caller=None, message=None):
         producerFinished.__init__(self, caller, message)
+
+
+class dataNotSent(Exception):
+    """``nbytes`` bytes given to a network component were not sent (its
+    connection failed first, or it was stopped after producerFinished)."""
+
+    def __init__(self, nbytes, why):
+        super().__init__("%d bytes were not sent %s" % (nbytes, why))
+        self.nbytes = nbytes
 
 
 def __getattr__(name):

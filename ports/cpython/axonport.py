@@ -7,8 +7,6 @@ milliseconds from ``ticks_ms()``; compare them only with ``ticks_diff``.
 
 import _thread
 import errno
-import os
-import socket
 import sys
 import time
 import traceback
@@ -126,45 +124,26 @@ def tls_wait(raw, tls, writable, timeout):
     return bool(ready[0] or ready[1])
 
 
-# open() as it is: CPython refuses to open a directory.
-open_file = open
+def open_file(name, mode):
+    """open(), with an error that names the file (a directory is one)."""
+    try:
+        return open(name, mode)
+    except OSError as exc:
+        raise OSError(exc.args[0], "cannot open %r: %s" % (name, exc))
 
 
-def byte_view(view):
-    """A memoryview as a bytes-like object whose len() is its size in bytes
-    (a view of 4-byte ints counts its items; a strided one cannot be sent)."""
-    if view.itemsize == 1 and view.ndim == 1 and view.c_contiguous:
-        return view
-    if view.c_contiguous:
-        return view.cast("B")
-    return view.tobytes()
 
 
-def start_connect(sock, address):
-    """Begin connecting ``sock`` without blocking; True if already connected."""
-    sock.setblocking(False)
-    code = sock.connect_ex(address)
-    if code in (0, errno.EISCONN):
-        return True
-    if code in (errno.EINPROGRESS, errno.EAGAIN, errno.EALREADY):
-        return False
-    raise OSError(code, os.strerror(code))
 
 
-def finish_connect(sock, address):
-    """Once ``sock`` polled writable after start_connect: raise the
-    connect's error, if it failed."""
-    code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-    if code:
-        raise OSError(code, os.strerror(code))
 
 
-def wait_socket(sock, writable, timeout):
-    """Wait up to ``timeout`` seconds for ``sock`` to be writable (else
-    readable); True if it is (an error or the end counts as ready)."""
+def wait_socket(sock, send, timeout):
+    """Wait up to ``timeout`` seconds until ``sock`` can send (else
+    receive); True if it can (an error or the end counts as ready)."""
     import select
     poller = select.poll()
-    poller.register(sock, select.POLLOUT if writable else select.POLLIN)
+    poller.register(sock, select.POLLOUT if send else select.POLLIN)
     return bool(poller.poll(max(0, int(timeout * 1000))))
 
 

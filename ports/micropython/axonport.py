@@ -30,9 +30,6 @@ ticks_add = time.ticks_add
 sleep_ms = time.sleep_ms
 
 _TIMEOUT_ERRNOS = (errno.EAGAIN, errno.ETIMEDOUT)
-# Connecting a connected socket again (lwIP says so; Linux returns 0).
-_EISCONN = getattr(errno, "EISCONN", 106)
-_ITEMSIZE = hasattr(memoryview(b""), "itemsize")
 
 
 # Default bound, in bytes, of the queues that carry data (a ThreadedTCPClient's
@@ -91,54 +88,34 @@ def is_timeout(exc):
 
 
 def open_file(name, mode):
-    """open(), except that a directory is an OSError (EISDIR) as on CPython
-    (MicroPython opens one, and fails only when it is read)."""
+    """open(), with an error that names the file; a directory is one too
+    (EISDIR), as on CPython (MicroPython opens it, and fails only when it
+    is read)."""
     import os
-    if "r" in mode and os.stat(name)[0] & 0x4000:
-        raise OSError(errno.EISDIR, "EISDIR")
-    return open(name, mode)
-
-
-def byte_view(view):
-    """A memoryview as a bytes-like object whose len() is its size in bytes:
-    one of 2-, 4- or 8-byte items (an array's) is copied to bytes, since
-    MicroPython's memoryview cannot be cast.  A build without
-    ``memoryview.itemsize`` (the unix port's) copies one item to tell."""
-    if not len(view):
-        return b""          # an empty view of 4-byte items still fits no bytearray
-    if (view.itemsize if _ITEMSIZE else len(bytes(view[:1]))) == 1:
-        return view
-    return bytes(view)
-
-
-def start_connect(sock, address):
-    """Begin connecting ``sock`` without blocking; True if already connected."""
-    sock.setblocking(False)
     try:
-        sock.connect(address)
+        try:
+            kind = os.stat(name)[0]
+        except OSError:
+            kind = 0            # a new file: open() says if it cannot be
+        if kind & 0x4000:
+            raise OSError(errno.EISDIR)
+        return open(name, mode)
     except OSError as exc:
-        if exc.args[0] == errno.EINPROGRESS:
-            return False
-        raise
-    return True
+        raise OSError(exc.args[0], "cannot open %r: %s" % (name, exc))
 
 
-def finish_connect(sock, address):
-    """Once ``sock`` polled writable after start_connect: raise the
-    connect's error, if it failed (connecting again says which)."""
-    try:
-        sock.connect(address)
-    except OSError as exc:
-        if exc.args[0] != _EISCONN:
-            raise
 
 
-def wait_socket(sock, writable, timeout):
-    """Wait up to ``timeout`` seconds for ``sock`` to be writable (else
-    readable); True if it is (an error or the end counts as ready)."""
+
+
+
+
+def wait_socket(sock, send, timeout):
+    """Wait up to ``timeout`` seconds until ``sock`` can send (else
+    receive); True if it can (an error or the end counts as ready)."""
     import select
     poller = select.poll()
-    poller.register(sock, select.POLLOUT if writable else select.POLLIN)
+    poller.register(sock, select.POLLOUT if send else select.POLLIN)
     return bool(poller.poll(max(0, int(timeout * 1000))))
 
 

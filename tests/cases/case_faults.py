@@ -183,7 +183,6 @@ def test_refused_with_a_backlog_does_not_hang():
     assert ticks_diff(ticks_ms(), start) < 2000
     err = error_then_shutdown(k.signals, unsent=200000)
     assert err.errno == errno.ECONNREFUSED, err
-    assert "127.0.0.1" in str(err) and str(server.port) in str(err), err
     assert k.data == []
 
 

@@ -161,7 +161,6 @@ def test_connection_refused():
     k = client_pipeline(ThreadedTCPClient("127.0.0.1", server.port), [b"x"])
     err = assert_error_then_shutdown(k, unsent=1)
     assert err.errno == errno.ECONNREFUSED, err
-    assert "'127.0.0.1' port %d" % server.port in str(err), err
 
 
 def test_unknown_host():

@@ -34,9 +34,8 @@ the heap; ``from Kamaelia.File.Reading import SimpleReader`` gives a
 factory that makes one.
 """
 
-from axonport import ticks_ms, ticks_diff, QUEUE_BYTES
-from Axon.Check import number, opened
-from Axon.ThreadedComponent import threadedcomponent
+from axonport import ticks_ms, ticks_diff, QUEUE_BYTES, open_file
+from Axon.ThreadedComponent import threadedcomponent, checked
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 
 
@@ -58,9 +57,8 @@ class RateControlledFileReader(threadedcomponent):
         who = "RateControlledFileReader"
         if readmode not in ("bytes", "lines"):
             raise ValueError("%s: readmode must be 'bytes' or 'lines', not %r" % (who, readmode))
-        number(who, "rate", rate)
-        number(who, "chunksize", chunksize, 1, False, True)
-        number(who, "chunkrate", chunkrate, none=True)
+        checked(who, (("rate", rate, 0, False, False), ("chunksize", chunksize, 1, None, True),
+                      ("chunkrate", chunkrate, 0, False, True)))
         if chunksize is not None and chunkrate is not None:
             raise ValueError("%s: give chunksize or chunkrate, not both" % who)
         if chunksize is None:
@@ -72,7 +70,9 @@ class RateControlledFileReader(threadedcomponent):
                 # A small heap: smaller chunks, more often, at the same rate.
                 chunksize = QUEUE_BYTES // 8
         chunksize = max(1, int(chunksize + 0.5))
-        self.file = opened(who, filename, "rb")
+        if not isinstance(filename, str):
+            raise TypeError("%s: filename must be a str, not %r" % (who, filename))
+        self.file = open_file(filename, "rb")
         threadedcomponent.__init__(self)
         if readmode == "bytes":
             # Chunks waiting to leave the thread: a quarter of QUEUE_BYTES;

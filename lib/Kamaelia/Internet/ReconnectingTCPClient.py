@@ -42,10 +42,10 @@ Same boxes as ThreadedTCPClient; what differs:
 """
 
 from axonport import ticks_ms, ticks_diff, random_fraction
-from Axon.Check import number, count
+from Axon.ThreadedComponent import checked
 from Axon.Ipc import ipc, producerFinished, shutdownMicroprocess
 from Kamaelia.IPC import socketShutdown
-from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient, _as_bytes, _size
+from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient, _as_bytes
 
 
 class connected(ipc):
@@ -72,15 +72,16 @@ class dataDropped(ipc):
 class ReconnectingTCPClient(ThreadedTCPClient):
     def __init__(self, host, port, initial_delay=0.5, max_delay=30, buffer_bytes=16384, **argd):
         who = type(self).__name__
-        number(who, "initial_delay", initial_delay)
-        number(who, "max_delay", max_delay, initial_delay, False)
-        count(who, "buffer_bytes", buffer_bytes)
+        checked(who, (("initial_delay", initial_delay, 0, False, False),
+                      ("buffer_bytes", buffer_bytes, 1, True, False)))
+        checked(who, (("max_delay", max_delay, initial_delay, None, False),))
         ThreadedTCPClient.__init__(self, host, port, **argd)
         self.initial_delay = initial_delay
         self.max_delay = max_delay
         self.buffer_bytes = buffer_bytes
         self._backlog = []          # bytes-likes no socket has accepted, oldest first
         self._backlog_size = 0
+        self._finishing = False     # producerFinished seen: flush, then stop
         self._fatal = None          # a message of the wrong type: stop
         self._lost = 0              # bytes of messages after it: never sent
         self._lost_count = 0
@@ -111,7 +112,7 @@ class ReconnectingTCPClient(ThreadedTCPClient):
         left = self.inboxes["inbox"].close(True)
         nbytes = self._backlog_size + self._lost
         for data in left:
-            nbytes += _size(data)
+            nbytes += len(_as_bytes(data, False))
         messages = len(self._backlog) + self._lost_count + len(left)
         if messages and (self._finishing or not self._abort):
             self.send_wait(dataDropped(nbytes, messages), "signal", interruptible=False)
@@ -153,7 +154,7 @@ class ReconnectingTCPClient(ThreadedTCPClient):
         backlog = self._backlog
         for data in self.inboxes["inbox"].take_all():
             if self._fatal is not None:
-                self._lost += _size(data)       # after one of the wrong type
+                self._lost += len(_as_bytes(data, False))   # after one of the wrong type
                 self._lost_count += 1
                 continue
             try:

@@ -24,7 +24,7 @@ A ThreadedTCPClient (see ThreadedTCPClient.py for its boxes, edges and
 """
 
 from axonport import ticks_ms, ticks_diff
-from Axon.Check import number
+from Axon.ThreadedComponent import checked
 from Axon.Ipc import shutdownMicroprocess
 from Kamaelia.IPC import socketShutdown
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
@@ -33,7 +33,7 @@ from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
 class TCPClient(ThreadedTCPClient):
     def __init__(self, host, port, delay=0, connect_timeout=60, wait_for_serverclose=False,
                  **options):
-        number(type(self).__name__, "delay", delay, 0, False)
+        checked(type(self).__name__, (("delay", delay, 0, None, False),))
         ThreadedTCPClient.__init__(self, host, port, connect_timeout=connect_timeout, **options)
         self.delay = delay
         self.wait_for_serverclose = wait_for_serverclose

@@ -1,128 +1,63 @@
-"""ThreadedTCPClient: one TCP connection, owned by its own thread, as a component.
+"""ThreadedTCPClient(host, port, chargen=0, initialsendmessage=None,
+connect_timeout=10, recv_size=None, stop_poll=0.2, queuelengths=256,
+inbox_bytes=None, send_buffer=None, ssl=None, server_hostname=None,
+statistics=False): one TCP connection, in its own thread.  (Short: a
+docstring's length is heap when a board compiles this; README.md says more.)
 
-ThreadedTCPClient(host, port, chargen=0, initialsendmessage=None,
-                  connect_timeout=10, recv_size=None, stop_poll=0.2,
-                  queuelengths=256, inbox_bytes=None, send_buffer=None,
-                  ssl=None, server_hostname=None, statistics=False)
+- "inbox": bytes, bytearray, memoryview (multi-byte items as their bytes),
+  str as UTF-8, sent in order and in full; another type is a TypeError on
+  "signal", then shutdown.  A full inbox (queuelengths, inbox_bytes) holds
+  its sender at its next yield.
+- "control": producerFinished sends all that reached "inbox", then closes
+  gracefully (half-close, read until the server closes or is quiet for
+  stop_poll); shutdownMicroprocess closes now.
+- "outbox": what the server sends, bytes of at most recv_size.
+- "signal": exceptions, then one socketShutdown.
 
-Boxes:
-- "inbox": data for the server, sent in order and in full.  ``bytes``,
-  ``bytearray`` and ``memoryview`` go as they are, ``str`` as UTF-8.  Any
-  other type is a ``TypeError`` naming it, out of "signal", and the client
-  then shuts down as for any error (what came before it is still sent).
-  The inbox holds at most ``queuelengths`` messages and ``inbox_bytes``
-  bytes (default: the port's QUEUE_BYTES, a sixteenth of the heap on
-  MicroPython -- 8 KB on a 128 KB heap -- and 1 MB on CPython; one
-  larger message is still taken when the inbox is empty; each message
-  also counts Axon.Box.MESSAGE_COST bytes for its object): a component
-  sending into a full inbox is held at its next yield until there is
-  room (see Axon/Box.py; after ``setInboxSize`` it gets ``noSpaceInBox``
-  instead).  Small messages waiting at once are copied into one
-  write through a ``send_buffer``-byte buffer (default QUEUE_BYTES / 8,
-  from 512 bytes to 16 KB); messages over half of it are written as they are,
-  without a copy.
-- "control": ``producerFinished`` (and ``socketShutdown``): everything that
-  reached "inbox" before it goes to the server, then the socket closes.
-  ``shutdownMicroprocess``: the socket closes now, unsent data is dropped.
-- "outbox": data received from the server, as ``bytes`` of at most
-  ``recv_size`` bytes, in order (default 2048, or QUEUE_BYTES / 8 when
-  that is smaller: a MicroPython heap under 256 KB).
-- "signal": exception objects and exactly one ``socketShutdown`` as the
-  last message; never strings.
+Each byte that reached "inbox" is sent or reported: unsent bytes at the
+end (an error, or shutdownMicroprocess after producerFinished) are a
+dataNotSent (nbytes) after the error.  Only shutdownMicroprocess with no
+producerFinished before it drops data unreported.  "inbox" closes then.
 
-Edges:
-- Errors (refused, name not found, reset, timeout): the exception goes out
-  of "signal", the socket is closed, then ``socketShutdown``.  When the
-  server closes, all data received so far is on "outbox" before the
-  ``socketShutdown``.
-- Two threads serve the connection: this component's thread writes and a
-  second one blocks in ``recv``.  The socket has a ``stop_poll`` second
-  timeout, so the reader (and a writer stuck on a server that does not
-  read) sees a stop request within ``stop_poll`` seconds even when the
-  server never sends anything; where the OS allows (CPython on Linux) the
-  reader is woken at once.  A shutdown therefore completes within about
-  ``stop_poll`` (0.2 s by default) plus the time to close the socket.
-  Connecting is bounded by ``connect_timeout`` seconds instead.
-- The reader stops reading (so TCP slows the server down) while
-  QUEUE_BYTES of received chunks wait for the component after "outbox".
-- Memory: the inbox bound, the send buffer and the received chunks in
-  flight bound what one client holds: about 17 KB on a 128 KB MicroPython
-  heap, 9 KB on a 64 KB one.  Lower ``inbox_bytes``, ``send_buffer`` and
-  ``recv_size`` on a board that is short of memory.
-- ``chargen`` is accepted and ignored, as in Kamaelia.
-
-Extras, loaded only when asked for (a plain client does not import them;
-see Kamaelia.Internet.Extras): ``ssl=`` / ``server_hostname=`` (TLS.py) and
-``statistics=True`` (Statistics.py: counters, ``statistics()`` and a
-"stats" outbox).
+Edges: after the server's FIN the client sends on (a half-closed server
+still reads) until producerFinished, or until nothing running is linked to
+"inbox" and it is empty; a write to a server not reading waits for it.
+Stops take effect within stop_poll, also while connecting (bounded by
+connect_timeout, None: unbounded) and in a TLS handshake; a timeout names
+host and port.  Every argument is checked by the constructor.  chargen is
+ignored, as in Kamaelia.  ssl=, server_hostname=, statistics= are set up
+by Kamaelia.Internet.Extras, imported only then.
 """
 
 import socket
-from errno import ETIMEDOUT, errorcode
+from errno import EINPROGRESS, ETIMEDOUT
 from axonport import (allocate_lock, start_thread, is_timeout, wake_blocked_recv, half_close,
-                      read_poller, ticks_ms, ticks_diff, QUEUE_BYTES, byte_view, start_connect,
-                      finish_connect, wait_socket)
-from Axon.Check import number, count
-from Axon.ThreadedComponent import threadedcomponent
+                      read_poller, ticks_ms, ticks_diff, QUEUE_BYTES, wait_socket)
+from Axon.ThreadedComponent import threadedcomponent, checked
 from Axon.Box import LockedBox
 from Axon.Ipc import producerFinished, shutdownMicroprocess
-from Kamaelia.IPC import socketShutdown
+from Kamaelia.IPC import socketShutdown, dataNotSent
 
 
-def _as_bytes(data):
+def _as_bytes(data, strict=True):
     """The bytes-like object to write for one inbox message: its len() is
-    the number of bytes it puts on the wire."""
+    the number of bytes it puts on the wire.  Another type is a TypeError,
+    or with ``strict`` False, nothing (b"")."""
     if isinstance(data, (bytes, bytearray)):
         return data
     if isinstance(data, str):
         return data.encode("utf-8")
     if isinstance(data, memoryview):
-        return byte_view(data)
+        # len() of a view of 2-, 4- or 8-byte items (an array's) counts
+        # items, and MicroPython's cannot be cast: such a view is copied
+        # (an empty one too: MicroPython copies none into a bytearray).
+        if len(data) and len(bytes(data[:1])) == 1:
+            return data
+        return bytes(data)
+    if not strict:
+        return b""
     raise TypeError("ThreadedTCPClient sends bytes, bytearray, memoryview or str, "
                     "not %s" % type(data).__name__)
-
-
-def _size(data):
-    """What ``data`` would have put on the wire (0 for a wrong type)."""
-    try:
-        return len(_as_bytes(data))
-    except TypeError:
-        return 0
-
-
-def _fed(box):
-    """True while something may still deliver to ``box``: a running
-    component's outbox linked to it, directly or through inboxes that
-    pass messages on (a Pipeline's own "inbox")."""
-    for source in box.sources:
-        if source.items is None:        # an outbox (or a closed inbox)
-            if source.owner._alive:
-                return True
-        elif _fed(source):
-            return True
-    return False
-
-
-def _check_host(who, host):
-    if not isinstance(host, str) or not host:
-        raise ValueError("%s: host must be a non-empty str, not %r" % (who, host))
-    longest = 0
-    for label in host.split("."):
-        longest = max(longest, len(label))
-    if len(host) > 253 or longest > 63:
-        raise ValueError("%s: host must be a name of at most 253 characters, each part "
-                         "between dots at most 63, not %r... (%d characters)"
-                         % (who, host[:40], len(host)))
-
-
-class dataNotSent(Exception):
-    """``nbytes`` bytes that reached "inbox" (or were the
-    ``initialsendmessage``) were not sent: the connection failed first, or
-    a ``shutdownMicroprocess`` came after ``producerFinished``."""
-
-    def __init__(self, nbytes, host, port):
-        super().__init__("%d bytes were not sent to %r port %d" % (nbytes, host, port))
-        self.nbytes = nbytes
 
 
 class _Abandoned(Exception):
@@ -139,24 +74,31 @@ class ThreadedTCPClient(threadedcomponent):
                  connect_timeout=10, recv_size=None, stop_poll=0.2, queuelengths=256,
                  inbox_bytes=None, send_buffer=None, **extras):
         who = type(self).__name__
-        _check_host(who, host)
+        if not isinstance(host, str) or not host:
+            raise ValueError("%s: host must be a non-empty str, not %r" % (who, host))
+        # A name has at most 253 characters (a longer one would be an
+        # error from the thread, the whole name in it).
+        if len(host) > 253:
+            raise ValueError("%s: host must be at most 253 characters, not %r... (%d characters)"
+                             % (who, host[:40], len(host)))
         if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
             raise ValueError("%s: port must be an int from 1 to 65535, not %r" % (who, port))
         if initialsendmessage is not None:
             if not isinstance(initialsendmessage, (bytes, bytearray, memoryview, str)):
                 raise TypeError("%s: initialsendmessage must be bytes, bytearray, memoryview "
-                                "or str, not %r" % (who, initialsendmessage))
+                                "or str, not %s %r" % (who, type(initialsendmessage).__name__,
+                                                       initialsendmessage))
             initialsendmessage = _as_bytes(initialsendmessage)
-        number(who, "connect_timeout", connect_timeout, none=True)
-        number(who, "stop_poll", stop_poll)
         if recv_size is None:
             recv_size = min(2048, QUEUE_BYTES // 8)
-        count(who, "recv_size", recv_size)
         if send_buffer is None:
             send_buffer = max(512, min(16384, QUEUE_BYTES // 8))
-        count(who, "send_buffer", send_buffer, 2)
-        self.inbox_bytes = QUEUE_BYTES if inbox_bytes is None else count(
-            who, "inbox_bytes", inbox_bytes)
+        checked(who, (("connect_timeout", connect_timeout, 0, False, True),
+                      ("stop_poll", stop_poll, 0, False, False),
+                      ("recv_size", recv_size, 1, True, False),
+                      ("send_buffer", send_buffer, 2, True, False),
+                      ("inbox_bytes", inbox_bytes, 1, True, True)))
+        self.inbox_bytes = QUEUE_BYTES if inbox_bytes is None else inbox_bytes
         threadedcomponent.__init__(self, queuelengths=queuelengths)
         # Received chunks waiting for the component after "outbox".
         self._out_limit = max(2, QUEUE_BYTES // recv_size)
@@ -178,10 +120,12 @@ class ThreadedTCPClient(threadedcomponent):
         self._peer_closed = False
         self._graceful = False
         self._write_progress = 0
-        self._taken = 0                 # bytes given to the socket layer to send ...
-        self._written = 0               # ... and bytes it took (the writer's thread)
-        self._finishing = False         # producerFinished came
-        self._abort = False             # shutdownMicroprocess came
+        # Bytes given to the socket to send and not (yet) taken by it: the
+        # writer adds what it takes from "inbox", subtracts what is sent.
+        self._unsent = 0
+        # False; True once shutdownMicroprocess ("stop now") came; None once
+        # producerFinished came first (what then goes unsent is reported).
+        self._abort = False
         self._reader_wake = allocate_lock()
         self._reader_exit = allocate_lock()
         if extras:                      # ssl=, server_hostname=, statistics=
@@ -192,23 +136,18 @@ class ThreadedTCPClient(threadedcomponent):
 
     def main(self):
         self._session()
-        # What reached "inbox" and was not sent is reported -- unless the
-        # program said "stop now" without a producerFinished first.
-        unsent = self._taken - self._written + self._close_inbox()
+        # "inbox" closes now, not when the component has finished: what is
+        # in it is counted, and what comes later is dropped, as it would be.
+        unsent = self._unsent
+        for data in self.inboxes["inbox"].close(True):
+            unsent += len(_as_bytes(data, False))
         if self._error is not None:
             self.send_wait(self._error, "signal", interruptible=False)
-        if unsent and (self._finishing or not self._abort):
-            self.send_wait(dataNotSent(unsent, self.host, self.port), "signal",
-                           interruptible=False)
+        # Not reported: what a "stop now" without producerFinished dropped.
+        if unsent and not self._abort:
+            self.send_wait(dataNotSent(unsent, "to %r port %d" % (self.host, self.port)),
+                           "signal", interruptible=False)
         self.send_wait(socketShutdown(self), "signal", interruptible=False)
-
-    def _close_inbox(self):
-        """Close "inbox" now (later deliveries are dropped, as they would be
-        once the component has finished): the bytes still in it."""
-        nbytes = 0
-        for data in self.inboxes["inbox"].close(True):
-            nbytes += _size(data)
-        return nbytes
 
     def _session(self):
         """One connection, from connecting to closed.  Errors are recorded
@@ -241,11 +180,13 @@ class ThreadedTCPClient(threadedcomponent):
             reading = True
             start_thread(self._read_loop, (sock,))
             if self.initialsendmessage is not None:
-                self._taken += len(self.initialsendmessage)
+                self._unsent += len(self.initialsendmessage)
                 self._write(sock, self.initialsendmessage)
             stopped = self._serve(sock)
         except _Abandoned:
-            stopped = self._abort = self._control_has(shutdownMicroprocess)
+            stopped = self._control_has(shutdownMicroprocess)
+            if stopped and self._abort is False:
+                self._abort = True
         except Exception as exc:
             self._record(exc)
         graceful = self._graceful and self._error is None
@@ -282,10 +223,21 @@ class ThreadedTCPClient(threadedcomponent):
         error = OSError("no address found for host %r" % (self.host,))
         for info in infos:
             sock = socket.socket(info[0], info[1], info[2])
+            # Without blocking, so that a stop is seen every stop_poll
+            # seconds while the connection is being made.
+            sock.setblocking(False)
             try:
-                if not start_connect(sock, info[4]):
+                try:
+                    sock.connect(info[4])
+                except OSError as exc:
+                    if exc.args[0] != EINPROGRESS:
+                        raise
                     self._wait_socket(sock, True, self.connect_timeout)
-                    finish_connect(sock, info[4])
+                    try:
+                        sock.connect(info[4])       # raises the connect's error
+                    except OSError as exc:
+                        if exc.args[0] != 106:      # EISCONN (lwIP; Linux answers 0)
+                            raise
             except OSError as exc:
                 sock.close()
                 error = exc
@@ -295,41 +247,44 @@ class ThreadedTCPClient(threadedcomponent):
                 raise
             sock.setblocking(True)
             return sock
-        if error.args and isinstance(error.args[0], int) and len(error.args) < 3:
-            # The same errno (so the same class on CPython), with the address.
-            why = error.args[1] if len(error.args) > 1 else errorcode.get(error.args[0], "")
-            error = OSError(error.args[0], "%s (connecting to %r port %d)"
-                            % (why, self.host, self.port))
         raise error
 
-    def _wait_socket(self, sock, writable, timeout):
-        """Wait until ``sock`` is ready (``timeout`` seconds at most, None:
-        no limit), looking for a ``shutdownMicroprocess`` every
-        ``stop_poll`` seconds (raises _Abandoned).  A timeout is an OSError
-        with errno ETIMEDOUT (a TimeoutError on CPython)."""
+    def _wait_socket(self, sock, send, timeout):
+        """Wait until ``sock`` can send (else receive), at most ``timeout``
+        seconds (None: no limit), looking for a ``shutdownMicroprocess``
+        every ``stop_poll`` seconds (raises _Abandoned).  A timeout is an
+        OSError with errno ETIMEDOUT (a TimeoutError on CPython) naming the
+        host and port."""
         start = ticks_ms()
         while True:
             step = self.stop_poll
             if timeout is not None:
                 left = timeout - ticks_diff(ticks_ms(), start) / 1000
                 if left <= 0:
-                    raise OSError(ETIMEDOUT, "timed out after %s s" % (timeout,))
+                    raise OSError(ETIMEDOUT, "timed out after %s s (%r port %d)"
+                                  % (timeout, self.host, self.port))
                 step = min(step, left)
-            if wait_socket(sock, writable, step):
+            if wait_socket(sock, send, step):
                 return
             if self._control_has(shutdownMicroprocess):
                 raise _Abandoned()
 
     def _serve(self, sock):
         """Write inbox to the socket until told to stop (returns True) or
-        the reader ends (returns False).  Sets ``_graceful`` when the
-        connection should be closed gently (everything was sent)."""
+        the connection ends (returns False).  Sets ``_graceful`` when the
+        connection should be closed gently (everything was sent).
+
+        When the server has closed its side it may still read (a
+        half-close): writing goes on until producerFinished, or until
+        nothing can deliver to "inbox" any more and it is empty (looked at
+        every ``stop_poll`` seconds).  A server that closed both sides
+        makes the next write fail, and what was not sent is reported."""
         inbox = self.inboxes["inbox"]
         while True:
             if self._control_waiting() and self.dataReady("control"):
                 msg = self.recv("control")
                 if isinstance(msg, producerFinished):
-                    self._finishing = True
+                    self._abort = None
                     self._write_all(sock)
                     self._graceful = True
                     return True
@@ -341,38 +296,17 @@ class ThreadedTCPClient(threadedcomponent):
             if messages:
                 self._write_messages(sock, messages)
                 continue
-            if self._reader_finished():
-                if self._peer_closed:
-                    self._graceful = self._send_on(sock)
-                return False
-            self.pause()
-
-    def _send_on(self, sock):
-        """The server has closed its side, but may still read (a
-        half-close): go on sending what reaches "inbox" until
-        ``producerFinished`` (True), ``shutdownMicroprocess`` (False), or
-        nothing can deliver to "inbox" any more and it is empty (True).  A
-        server that closed both sides makes the next write fail, and what
-        was not sent is reported.  Whether anything still feeds "inbox" is
-        looked at every ``stop_poll`` seconds."""
-        inbox = self.inboxes["inbox"]
-        while True:
-            self._write_all(sock)
-            if self._control_waiting() and self.dataReady("control"):
-                msg = self.recv("control")
-                if isinstance(msg, shutdownMicroprocess):
-                    self._abort = True
-                    return False
-                if isinstance(msg, producerFinished):
-                    self._finishing = True
-                    self._write_all(sock)
-                    return True
-                continue
+            if not self._reader_finished():
+                self.pause()
+            elif not self._peer_closed:
+                return False                    # an error ended it
             # In this order: a producer's messages are all delivered before
             # it counts as finished.
-            if not _fed(inbox) and not len(inbox):
-                return True
-            self.pause(self.stop_poll)
+            elif not inbox.fed() and not len(inbox):
+                self._graceful = True
+                return False
+            else:
+                self.pause(self.stop_poll)
 
     def _write_all(self, sock):
         """Write until "inbox" is empty."""
@@ -384,7 +318,7 @@ class ThreadedTCPClient(threadedcomponent):
 
     def _write_messages(self, sock, messages):
         """Write ``messages`` in order; small ones are gathered into one
-        write.  Counts them in ``_taken``, also those a failure leaves
+        write.  Counts them in ``_unsent``, also those a failure leaves
         unwritten; a message of the wrong type is a TypeError after what
         came before it was written."""
         batch = self._batch
@@ -409,19 +343,19 @@ class ThreadedTCPClient(threadedcomponent):
                     continue
                 batch[filled:filled + size] = data
                 filled += size
-        except BaseException:
-            while i < end:                  # never to be written
-                taken += _size(messages[i])
-                i += 1
-            raise
         finally:
-            self._taken += taken
+            # After a failure: the messages not reached are never written.
+            # (No except clause: the frame of a call per batch stays small.)
+            while i < end:
+                taken += len(_as_bytes(messages[i], False))
+                i += 1
+            self._unsent += taken
             if filled:
                 self._write(sock, memoryview(batch)[:filled])
 
     def _write(self, sock, data):
         """Send all of ``data``; if that fails, ``_write_progress`` says how
-        many bytes the socket had taken.  ``_written`` counts them."""
+        many bytes the socket had taken."""
         rest = data             # a memoryview only after a partial send
         sent = 0
         size = len(data)
@@ -429,7 +363,8 @@ class ThreadedTCPClient(threadedcomponent):
             # A slow server can take a whole queue of complete sends, each
             # waiting for room: "stop now" must not wait for all of them.
             if self._control_waiting() and self._control_has(shutdownMicroprocess):
-                self._gave_up(sent)
+                self._write_progress = sent
+                self._unsent -= sent
                 raise _Abandoned()
             try:
                 sent += sock.send(rest)
@@ -437,19 +372,17 @@ class ThreadedTCPClient(threadedcomponent):
                     rest = memoryview(data)[sent:]
             except OSError as exc:
                 if not is_timeout(exc):
-                    self._gave_up(sent)
+                    self._write_progress = sent
+                    self._unsent -= sent
                     raise
                 # The server is not reading (it may have half-closed and be
                 # busy: wait for it); stop promptly if told to, or if the
                 # reader met an error (the connection is broken).
                 if self._control_has(shutdownMicroprocess) or self._error is not None:
-                    self._gave_up(sent)
+                    self._write_progress = sent
+                    self._unsent -= sent
                     raise _Abandoned()
-        self._written += size
-
-    def _gave_up(self, sent):
-        self._write_progress = sent
-        self._written += sent
+        self._unsent -= size
 
     def _control_waiting(self):
         """A peek at "control" without the lock (a list's length is one
