@@ -95,33 +95,136 @@ def default_ssl_context():
     return ssl.create_default_context()
 
 
-# TLS sessions are used non-blocking (see Kamaelia/Internet/TLS.py); these
-# say "would block" the same way on every runtime.
+# -- TLS (Kamaelia/Internet/TLS.py) ------------------------------------------
+# The session runs over memory buffers (ssl.MemoryBIO), this module doing
+# the socket I/O without blocking.  So a graceful close sends close_notify
+# and reads on through the session: SSLSocket.shutdown() would hand back
+# the bare socket (ciphertext from then on), and SSLSocket.unwrap() reads
+# for the server's close_notify and throws away data that arrives first.
 
-def tls_recv(tls, size):
-    """Decrypted bytes, b'' at the end of the stream, None if none yet."""
+def tls_connect(context, raw, server_hostname, wait):
+    """Handshake over the connected socket ``raw``; ``wait(send)`` blocks
+    until it can send (else receive), or raises to give up.  Returns a
+    session whose calls never block: ``recv(size)`` (bytes, b'' at the
+    end, None when nothing has come), ``send(data)`` (plaintext bytes
+    taken once on the socket, 0 if it is full: call again with the same
+    data), ``close_notify()`` (True once it is on the socket), ``close()``."""
     import ssl
-    try:
-        return tls.recv(size)
-    except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
-        return None
+    incoming = ssl.MemoryBIO()
+    outgoing = ssl.MemoryBIO()
+    session = _TLSSession(ssl, context.wrap_bio(incoming, outgoing,
+                                                server_hostname=server_hostname),
+                          incoming, outgoing, raw)
+    raw.setblocking(False)
+    while True:
+        want = session.handshake()
+        if want is None:
+            return session
+        wait(want)
 
 
-def tls_send(tls, data):
-    """Bytes taken (0 if the session cannot take any now)."""
-    import ssl
-    try:
-        return tls.send(data)
-    except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
-        return 0
+class _TLSSession(object):
+    RECORD = 16384                      # plaintext per record written
 
+    def __init__(self, ssl, obj, incoming, outgoing, raw):
+        self.ssl = ssl
+        self.obj = obj
+        self.incoming = incoming
+        self.outgoing = outgoing
+        self.raw = raw
+        self.pending = b""              # ciphertext the socket has not taken
+        self.taken = 0                  # plaintext in it, not yet reported
+        self.held = b""                 # plaintext read out for close_notify
+        self.closing = False
 
-def tls_wait(raw, tls, writable, timeout):
-    """Wait up to ``timeout`` s for the TLS socket to be readable/writable."""
-    import select
-    want = [tls]
-    ready = select.select([] if writable else want, want if writable else [], [], timeout)
-    return bool(ready[0] or ready[1])
+    def handshake(self):
+        """None once done, else what to wait for: True to send."""
+        while True:
+            try:
+                self.obj.do_handshake()
+            except self.ssl.SSLWantReadError:
+                if not self._flush():
+                    return True
+                if self._feed():
+                    continue
+                return False
+            return None if self._flush() else True
+
+    def recv(self, size):
+        if self.held:
+            data = self.held[:size]
+            self.held = self.held[size:]
+            return data
+        ssl = self.ssl
+        while True:
+            try:
+                data = self.obj.read(size)
+            except ssl.SSLWantReadError:
+                if self._feed():
+                    continue
+                data = None
+            except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                data = b""              # close_notify, or the bare end
+            if self.pending or self.outgoing.pending:
+                self._flush()           # what reading made the session say
+            return data
+
+    def send(self, data):
+        if not self.taken:
+            try:
+                self.taken = self.obj.write(data[:self.RECORD])
+            except self.ssl.SSLWantReadError:
+                self._feed()
+                return 0
+        if not self._flush():
+            return 0
+        count = self.taken
+        self.taken = 0
+        return count
+
+    def close_notify(self):
+        if not self.closing:
+            self.closing = True
+            ssl = self.ssl
+            # What the session holds is read out first: SSL_shutdown reads
+            # on for the server's close_notify, and would drop it.
+            while self.incoming.pending or self.obj.pending():
+                try:
+                    self.held += self.obj.read(self.RECORD)
+                except (ssl.SSLWantReadError, ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                    break
+            try:
+                self.obj.unwrap()
+            except ssl.SSLError:        # want-read: the server's comes later
+                pass
+        return self._flush()
+
+    def close(self):
+        pass
+
+    def _feed(self):
+        """Ciphertext from the socket into the session; False if none came."""
+        try:
+            data = self.raw.recv(self.RECORD + 1024)
+        except (BlockingIOError, InterruptedError):
+            return False
+        if data:
+            self.incoming.write(data)
+        else:
+            self.incoming.write_eof()
+        return True
+
+    def _flush(self):
+        """Put what the session wrote on the socket; True if all went."""
+        data = self.pending + self.outgoing.read()
+        while data:
+            try:
+                sent = self.raw.send(data)
+            except (BlockingIOError, InterruptedError):
+                break
+            data = data[sent:]
+        self.pending = data
+        return not data
 
 
 def open_file(name, mode):

@@ -1,6 +1,6 @@
 """The rarely used part of the MicroPython port shim (TLS, console,
 jitter), loaded on first use through ``axonport``: import these names
-from there (``from axonport import tls_recv``)."""
+from there (``from axonport import tls_connect``)."""
 
 import sys
 
@@ -23,25 +23,82 @@ def default_ssl_context():
                      "ctx.load_verify_locations(cadata=<CA certificate, DER>)")
 
 
-# TLS sessions are used non-blocking (see Kamaelia/Internet/TLS.py): a
-# timeout on MicroPython's TLS socket leaves it failing every later call.
+# -- TLS (Kamaelia/Internet/TLS.py) ------------------------------------------
+# MicroPython's TLS socket fails for good after one timeout, and its
+# handshake loops inside C until done.  So it runs over _Wire, a stream in
+# front of the socket: during the handshake the wire waits through the
+# client (which gives up when told to stop), afterwards it never blocks.
+# MicroPython's ssl cannot send close_notify (close() frees the session),
+# so a graceful close is the socket's close; nor can the unix port's
+# socket half-close.
 
-def tls_recv(tls, size):
-    """Decrypted bytes, b'' at the end of the stream, None if none yet."""
-    return tls.recv(size)
+import io
 
 
-def tls_send(tls, data):
-    """Bytes taken (0 if the session cannot take any now)."""
-    return tls.write(data) or 0
+class _Wire(getattr(io, "IOBase", object)):
+    def __init__(self, raw, wait):
+        self.raw = raw
+        self.wait = wait                # None once the handshake is done
+        self.failure = None
+
+    def readinto(self, buf):
+        while True:
+            count = self.raw.readinto(buf)
+            if count is not None or self.wait is None:
+                return count
+            try:
+                self.wait(False)
+            except Exception as exc:
+                # Seen as the end of the stream: the handshake fails
+                # cleanly, and tls_connect raises this instead.
+                self.failure = exc
+                return 0
+
+    def write(self, buf):
+        while True:
+            count = self.raw.write(buf)
+            if count is not None or self.wait is None:
+                return count
+            self.wait(True)
+
+    def ioctl(self, request, arg):
+        return 0
+
+    def setblocking(self, flag):
+        pass
 
 
-def tls_wait(raw, tls, writable, timeout):
-    """Wait up to ``timeout`` s for the socket under the TLS session."""
-    import select
-    poller = select.poll()
-    poller.register(raw, select.POLLOUT if writable else select.POLLIN)
-    return bool(poller.poll(int(timeout * 1000)))
+def tls_connect(context, raw, server_hostname, wait):
+    """Handshake over the connected socket ``raw``; ``wait(send)`` blocks
+    until it can send (else receive), or raises to give up.  Returns a
+    session whose calls never block (see the CPython port)."""
+    raw.setblocking(False)
+    wire = _Wire(raw, wait)
+    try:
+        tls = context.wrap_socket(wire, server_hostname=server_hostname)
+    except Exception:
+        if wire.failure is not None:
+            raise wire.failure
+        raise
+    wire.wait = None
+    return _TLSSession(tls)
+
+
+class _TLSSession(object):
+    def __init__(self, tls):
+        self.tls = tls
+
+    def recv(self, size):
+        return self.tls.recv(size)
+
+    def send(self, data):
+        return self.tls.write(data) or 0
+
+    def close_notify(self):
+        return True                     # not possible here: see above
+
+    def close(self):
+        self.tls.close()
 
 
 def write_stdout(data):

@@ -40,6 +40,11 @@ whose DER form comes back, hex, as "ca" in the start answer):
            optional), shut down the write side only, then keep reading
            until the client closes; with ``stall``, read nothing for that
            many seconds after the shutdown first (a busy server)
+  answer_at_eof  (meant for ``tls``) read until the client's end of data,
+           echoing what comes with ``echo``; then send ``data`` (latin-1)
+           and close (with its own close_notify).  ``close_notify`` in the
+           result: True if the client's end was a TLS close_notify, False
+           if the connection just ended (False for a plain connection)
   forever  send pattern(seed) in ``piece``-byte pieces (default 16384, a
            multiple of 256) until the client closes or the server is
            stopped; with ``reset_after``, reset the connection once that
@@ -107,6 +112,7 @@ class Record:
         self.sent_sha256 = None
         self.changed = threading.Condition()
         self.kept = None            # a bytearray of everything, with the keep option
+        self.close_notify = None    # answer_at_eof: the client's end was a close_notify
 
     def add(self, data):
         now = time.monotonic()
@@ -126,7 +132,7 @@ class Record:
                 "span": span, "closed_by_client": self.closed_by_client,
                 "error": self.error, "connections": self.connections,
                 "sent": self.sent, "sent_sha256": self.sent_sha256,
-                "done": self.done.is_set(),
+                "done": self.done.is_set(), "close_notify": self.close_notify,
                 "data": self.kept.hex() if self.kept is not None else None}
 
 
@@ -209,7 +215,9 @@ class Server:
         opts = self.options
         try:
             if opts.get("tls"):
-                conn = tls_server_context().wrap_socket(conn, server_side=True)
+                # answer_at_eof tells a close_notify from the bare end.
+                conn = tls_server_context().wrap_socket(
+                    conn, server_side=True, suppress_ragged_eofs=self.kind != "answer_at_eof")
             if self.kind in ("sink", "silent"):
                 self.read_all(conn)
             elif self.kind == "echo":
@@ -254,6 +262,8 @@ class Server:
                     if self.stopped.wait(opts.get("stall", 0)):
                         return
                     self.read_all(conn)
+            elif self.kind == "answer_at_eof":
+                self.answer_at_eof(conn)
             elif self.kind == "forever":
                 self.send_forever(conn)
             elif self.kind == "reset":
@@ -275,6 +285,29 @@ class Server:
                 with rec.changed:
                     rec.done.set()
                     rec.changed.notify_all()
+
+    def answer_at_eof(self, conn):
+        import ssl
+        rec = self.record
+        rec.close_notify = False
+        while True:
+            try:
+                data = conn.recv(65536)
+            except ssl.SSLEOFError:     # the connection ended without close_notify
+                break
+            if not data:
+                rec.close_notify = isinstance(conn, ssl.SSLSocket)
+                break
+            rec.add(data)
+            if self.options.get("echo"):
+                conn.sendall(data)
+        rec.closed_by_client = True
+        payload = self.options.get("data", "").encode("latin-1")
+        rec.sent_sha256 = hashlib.sha256(payload).hexdigest()
+        conn.sendall(payload)
+        rec.sent = len(payload)
+        if isinstance(conn, ssl.SSLSocket):
+            conn.unwrap()               # its close_notify; the client's came already
 
     def read_exactly(self, conn, want):
         """Read until ``want`` bytes in all arrived (or the client closed)."""

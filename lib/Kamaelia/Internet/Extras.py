@@ -34,7 +34,7 @@ def setup(client, **extras):
     ssl = extras.get("ssl")
     if ssl is not None and ssl is not False:
         from Kamaelia.Internet.TLS import layer
-        wrap = layer(ssl, extras.get("server_hostname") or client.host)
+        wrap = layer(client, ssl, extras.get("server_hostname") or client.host)
         connect = client._connect
         # An instance attribute in front of the method: the client keeps no
         # hook for this (set before its threads exist, as they require).

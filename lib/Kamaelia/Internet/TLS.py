@@ -1,5 +1,5 @@
-"""TLS for ThreadedTCPClient: wraps a connected socket in the runtime's ssl
-module and lets the client's two threads share one TLS session safely.
+"""TLS for ThreadedTCPClient: a session over the connected socket, shared
+safely by the client's two threads.
 
 Loaded only when a client is given ``ssl=``, so plain TCP users pay nothing.
 
@@ -8,22 +8,32 @@ Loaded only when a client is given ``ssl=``, so plain TCP users pay nothing.
   for an ``ssl.SSLContext`` with ``load_verify_locations(cadata=...)``).
   Any ``SSLContext`` is used as given.  The certificate is checked against
   ``server_hostname`` (default: the host the client connects to).
-- A failed handshake (untrusted or mismatched certificate, not a TLS
-  server) is an ``OSError`` naming the host and what the TLS library said.
+- The handshake is bounded by the client's ``connect_timeout`` and gives
+  way to a ``shutdownMicroprocess`` within ``stop_poll`` seconds.  A
+  failed one (untrusted or mismatched certificate, not a TLS server, a
+  timeout) is an ``OSError`` naming the host, the port and what the TLS
+  library said (errno ETIMEDOUT for a timeout).
 - TLS libraries (OpenSSL, mbedTLS) do not let one thread read a session
   while another writes it, and MicroPython's TLS socket fails for good
-  after one timeout.  So the session is used non-blocking: each TLS call
-  holds a lock but never blocks, and a thread with nothing to do waits on
-  the socket itself (``axonport.tls_wait``) for up to the client's
-  ``stop_poll``, then reports a timeout so the client can check for a stop,
-  exactly as with a plain socket.
+  after one timeout.  So the session never blocks (``axonport.tls_connect``):
+  each call holds a lock, and a thread with nothing to do waits on the
+  socket itself for up to the client's ``stop_poll``, then reports a
+  timeout so the client can check for a stop, as with a plain socket.
+- A graceful close (``shutdown(1)``, the client's half-close) sends TLS's
+  close_notify, then half-closes the socket, and reading goes on through
+  the session: what the server sends after the client's end of data
+  arrives as data, never as ciphertext.  (MicroPython's ssl cannot send
+  close_notify, and its sockets cannot half-close: there the close is the
+  socket's.)
 """
 
 import errno
-from axonport import allocate_lock, default_ssl_context, tls_recv, tls_send, tls_wait
+from axonport import allocate_lock, default_ssl_context, tls_connect, wait_socket, ticks_ms, \
+    ticks_diff
+from Kamaelia.Internet.ThreadedTCPClient import _Abandoned
 
 
-def layer(ssl_arg, server_hostname):
+def layer(client, ssl_arg, server_hostname):
     """The client's socket layer for ``ssl=``: a function that makes a TLS
     connection of a connected socket.  Raises at once if there is no context."""
     if ssl_arg is True:
@@ -33,19 +43,35 @@ def layer(ssl_arg, server_hostname):
     else:
         raise TypeError("ssl must be True or an ssl.SSLContext, not %s"
                         % type(ssl_arg).__name__)
-    return lambda sock: wrap(sock, context, server_hostname)
+    return lambda sock: wrap(client, sock, context, server_hostname)
 
 
-def wrap(sock, context, server_hostname):
+def wrap(client, sock, context, server_hostname):
     """Handshake over the connected ``sock``; returns a TLSConnection.  On
     failure ``sock`` is closed."""
+    start = ticks_ms()
+    timeout = client.connect_timeout
+
+    def wait(send):
+        left = None
+        if timeout is not None:
+            left = timeout - ticks_diff(ticks_ms(), start) / 1000
+            if left <= 0:
+                raise OSError(errno.ETIMEDOUT, "timed out after %s s" % (timeout,))
+        client._wait_socket(sock, send, left)
+
     try:
-        tls = context.wrap_socket(sock, server_hostname=server_hostname)
+        session = tls_connect(context, sock, server_hostname, wait)
+    except _Abandoned:
+        sock.close()
+        raise
     except Exception as exc:
         sock.close()
-        raise OSError("TLS handshake with %r failed: %s" % (server_hostname, _describe(exc)))
-    tls.setblocking(False)
-    return TLSConnection(sock, tls)
+        text = "TLS handshake with %r (port %d) failed: %s" % (
+            server_hostname, client.port, _describe(exc))
+        code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
+        raise OSError(code, text) if code > 0 else OSError(text)
+    return TLSConnection(sock, session)
 
 
 def _describe(exc):
@@ -56,10 +82,10 @@ def _describe(exc):
 class TLSConnection(object):
     """The socket calls ThreadedTCPClient makes, over one TLS session."""
 
-    def __init__(self, raw, tls):
+    def __init__(self, raw, session):
         self.raw = raw
-        self.tls = tls
-        self.io = allocate_lock()           # held during every (non-blocking) TLS call
+        self.session = session
+        self.io = allocate_lock()           # held during every (non-blocking) session call
         self.timeout = 0.2
 
     def settimeout(self, seconds):
@@ -69,13 +95,13 @@ class TLSConnection(object):
         for attempt in (0, 1):
             self.io.acquire()
             try:
-                count = tls_send(self.tls, data)
+                count = self.session.send(data)
             finally:
                 self.io.release()
             if count:
                 return count
             if not attempt:
-                tls_wait(self.raw, self.tls, True, self.timeout)
+                wait_socket(self.raw, True, self.timeout)
         raise OSError(errno.ETIMEDOUT, "timed out")
 
     def recv(self, size):
@@ -84,21 +110,33 @@ class TLSConnection(object):
         for attempt in (0, 1):
             self.io.acquire()
             try:
-                data = tls_recv(self.tls, size)
+                data = self.session.recv(size)
             finally:
                 self.io.release()
             if data is not None:
                 return data
             if not attempt:
-                tls_wait(self.raw, self.tls, False, self.timeout)
+                wait_socket(self.raw, False, self.timeout)
         raise OSError(errno.ETIMEDOUT, "timed out")
 
     def shutdown(self, how):
-        self.tls.shutdown(how)
+        if how == 1:
+            # close_notify first (waiting briefly for room for it), then
+            # the socket's half-close: our end of data, told both ways.
+            for attempt in (0, 1, 2):
+                self.io.acquire()
+                try:
+                    sent = self.session.close_notify()
+                finally:
+                    self.io.release()
+                if sent:
+                    break
+                wait_socket(self.raw, True, self.timeout)
+        self.raw.shutdown(how)
 
     def close(self):
         try:
-            self.tls.close()
+            self.session.close()
         finally:
             try:
                 self.raw.close()
