@@ -17,11 +17,8 @@ class socketShutdown(producerFinished):
 
 class dataNotSent(Exception):
     """``nbytes`` bytes given to a network component were not sent (its
-    connection failed first, or it was stopped after producerFinished)."""
-
-    def __init__(self, nbytes, why):
-        super().__init__("%d bytes were not sent %s" % (nbytes, why))
-        self.nbytes = nbytes
+    connection failed first, or it was stopped after producerFinished).
+    The sender sets ``nbytes``; str() says it and where to."""
 
 
 def __getattr__(name):

@@ -235,21 +235,6 @@ def open_file(name, mode):
         raise OSError(exc.args[0], "cannot open %r: %s" % (name, exc))
 
 
-
-
-
-
-
-
-def wait_socket(sock, send, timeout):
-    """Wait up to ``timeout`` seconds until ``sock`` can send (else
-    receive); True if it can (an error or the end counts as ready)."""
-    import select
-    poller = select.poll()
-    poller.register(sock, select.POLLOUT if send else select.POLLIN)
-    return bool(poller.poll(max(0, int(timeout * 1000))))
-
-
 def half_close(sock):
     """End our direction of a connection (FIN after what was sent)."""
     try:
@@ -272,16 +257,16 @@ def read_line():
     return sys.stdin.readline()
 
 
-def read_poller(sock):
-    """A function ``readable(wait_ms)`` that tells whether ``sock`` has
-    something to read (data or the end of the stream), waiting up to
-    ``wait_ms`` for it; None where that cannot be told (a TLS connection or
-    another wrapper: what a TLS session has already decrypted does not show
-    on its socket)."""
+def socket_poller(sock, send=False):
+    """A function ``ready(wait_ms)`` that tells whether ``sock`` has
+    something to read (data or the end of the stream) -- with ``send``:
+    room to send (or an error) -- waiting up to ``wait_ms`` for it; None
+    where that cannot be told (a TLS connection or another wrapper: what a
+    TLS session has already decrypted does not show on its socket)."""
     import select
     try:
         poller = select.poll()
-        poller.register(sock, select.POLLIN)
+        poller.register(sock, select.POLLOUT if send else select.POLLIN)
     except Exception:
         return None
     return lambda wait_ms: bool(poller.poll(wait_ms))

@@ -104,21 +104,6 @@ def open_file(name, mode):
         raise OSError(exc.args[0], "cannot open %r: %s" % (name, exc))
 
 
-
-
-
-
-
-
-def wait_socket(sock, send, timeout):
-    """Wait up to ``timeout`` seconds until ``sock`` can send (else
-    receive); True if it can (an error or the end counts as ready)."""
-    import select
-    poller = select.poll()
-    poller.register(sock, select.POLLOUT if send else select.POLLIN)
-    return bool(poller.poll(max(0, int(timeout * 1000))))
-
-
 def wake_blocked_recv(sock):
     pass
 
@@ -127,18 +112,19 @@ def half_close(sock):
     """MicroPython sockets cannot half-close; the close itself ends the stream."""
 
 
-def read_poller(sock):
-    """A function ``readable(wait_ms)`` that tells whether ``sock`` has
-    something to read (data or the end of the stream), waiting up to
-    ``wait_ms`` for it (a signal does not restart the wait, as it restarts a
-    socket's timeout); None where that cannot be told (a TLS connection or
-    another wrapper: what a TLS session has already decrypted does not show
-    on its socket).  ``ipoll`` reuses one result tuple, so asking allocates
-    nothing on the heap."""
+def socket_poller(sock, send=False):
+    """A function ``ready(wait_ms)`` that tells whether ``sock`` has
+    something to read (data or the end of the stream) -- with ``send``:
+    room to send (or an error) -- waiting up to ``wait_ms`` for it (a signal
+    does not restart the wait, as it restarts a socket's timeout); None
+    where that cannot be told (a TLS connection or another wrapper: what a
+    TLS session has already decrypted does not show on its socket).
+    ``ipoll`` reuses one result tuple, so asking allocates nothing on the
+    heap."""
     import select
     try:
         poller = select.poll()
-        poller.register(sock, select.POLLIN)
+        poller.register(sock, select.POLLOUT if send else select.POLLIN)
     except Exception:
         return None
 

@@ -12,7 +12,7 @@ from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Chassis.Graphline import Graphline
 from Kamaelia.File.Reading import RateControlledFileReader
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
-from testkit import (TestServer, Source, Collector, Trigger, pattern, sha256hex,
+from testkit import (TestServer, Source, Collector, Trigger, Repeat, pattern, sha256hex,
                      error_unsent_shutdown,
                      write_pattern_file, echo_through)
 
@@ -248,8 +248,9 @@ def test_shutdown_is_prompt_while_writing_to_a_server_that_stopped_reading():
     client = ThreadedTCPClient("127.0.0.1", server.port)
     trigger = Trigger(lambda: server.wait_bytes(100000), shutdownMicroprocess())
     k = Collector()
-    chunk = pattern(4096)
-    Graphline(SRC=Source([chunk] * 5000), STOP=trigger, CLIENT=client, OUT=k,
+    # Repeat sends one chunk 5000 times (a list of 5000 would take 20 KB
+    # of a board-sized heap).
+    Graphline(SRC=Repeat(pattern(4096), 5000), STOP=trigger, CLIENT=client, OUT=k,
               linkages={("SRC", "outbox"): ("CLIENT", "inbox"),
                         ("STOP", "outbox"): ("CLIENT", "control"),
                         ("CLIENT", "outbox"): ("OUT", "inbox"),

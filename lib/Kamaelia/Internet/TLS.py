@@ -28,7 +28,7 @@ Loaded only when a client is given ``ssl=``, so plain TCP users pay nothing.
 """
 
 import errno
-from axonport import allocate_lock, default_ssl_context, tls_connect, wait_socket, ticks_ms, \
+from axonport import allocate_lock, default_ssl_context, tls_connect, socket_poller, ticks_ms, \
     ticks_diff
 from Kamaelia.Internet.ThreadedTCPClient import _Abandoned
 
@@ -86,10 +86,12 @@ class TLSConnection(object):
         self.raw = raw
         self.session = session
         self.io = allocate_lock()           # held during every (non-blocking) session call
-        self.timeout = 0.2
+        self.can_send = socket_poller(raw, True)
+        self.can_recv = socket_poller(raw)
+        self.wait_ms = 200
 
     def settimeout(self, seconds):
-        self.timeout = seconds
+        self.wait_ms = int(seconds * 1000)
 
     def send(self, data):
         for attempt in (0, 1):
@@ -101,7 +103,7 @@ class TLSConnection(object):
             if count:
                 return count
             if not attempt:
-                wait_socket(self.raw, True, self.timeout)
+                self.can_send(self.wait_ms)
         raise OSError(errno.ETIMEDOUT, "timed out")
 
     def recv(self, size):
@@ -116,7 +118,7 @@ class TLSConnection(object):
             if data is not None:
                 return data
             if not attempt:
-                wait_socket(self.raw, False, self.timeout)
+                self.can_recv(self.wait_ms)
         raise OSError(errno.ETIMEDOUT, "timed out")
 
     def shutdown(self, how):
@@ -131,7 +133,7 @@ class TLSConnection(object):
                     self.io.release()
                 if sent:
                     break
-                wait_socket(self.raw, True, self.timeout)
+                self.can_send(self.wait_ms)
         self.raw.shutdown(how)
 
     def close(self):

@@ -32,7 +32,7 @@ by Kamaelia.Internet.Extras, imported only then.
 import socket
 from errno import EINPROGRESS, ETIMEDOUT
 from axonport import (allocate_lock, start_thread, is_timeout, wake_blocked_recv, half_close,
-                      read_poller, ticks_ms, ticks_diff, QUEUE_BYTES, wait_socket)
+                      socket_poller, ticks_ms, ticks_diff, QUEUE_BYTES)
 from Axon.ThreadedComponent import threadedcomponent, checked
 from Axon.Box import LockedBox
 from Axon.Ipc import producerFinished, shutdownMicroprocess
@@ -145,8 +145,10 @@ class ThreadedTCPClient(threadedcomponent):
             self.send_wait(self._error, "signal", interruptible=False)
         # Not reported: what a "stop now" without producerFinished dropped.
         if unsent and not self._abort:
-            self.send_wait(dataNotSent(unsent, "to %r port %d" % (self.host, self.port)),
-                           "signal", interruptible=False)
+            report = dataNotSent("%d bytes were not sent to %r port %d"
+                                 % (unsent, self.host, self.port))
+            report.nbytes = unsent
+            self.send_wait(report, "signal", interruptible=False)
         self.send_wait(socketShutdown(self), "signal", interruptible=False)
 
     def _session(self):
@@ -256,6 +258,7 @@ class ThreadedTCPClient(threadedcomponent):
         OSError with errno ETIMEDOUT (a TimeoutError on CPython) naming the
         host and port."""
         start = ticks_ms()
+        ready = socket_poller(sock, send)
         while True:
             step = self.stop_poll
             if timeout is not None:
@@ -264,7 +267,7 @@ class ThreadedTCPClient(threadedcomponent):
                     raise OSError(ETIMEDOUT, "timed out after %s s (%r port %d)"
                                   % (timeout, self.host, self.port))
                 step = min(step, left)
-            if wait_socket(sock, send, step):
+            if ready(int(step * 1000)):
                 return
             if self._control_has(shutdownMicroprocess):
                 raise _Abandoned()
@@ -418,7 +421,7 @@ class ThreadedTCPClient(threadedcomponent):
         # timeout is cut short by a signal (the unix port's collector
         # signals every thread) starts its timeout again, so with frequent
         # collections it would never time out; poll() keeps its deadline.
-        more_now = read_poller(sock)
+        more_now = socket_poller(sock)
         ready = False
         wait_ms = int(self.stop_poll * 1000)
         size = self.recv_size
