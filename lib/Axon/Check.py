@@ -12,6 +12,9 @@ made instead of as a hang, or an odd error in a thread later:
   at least ``low``.
 - ``text(who, name, value, none=False)``: a non-empty ``str``; another
   type is a ``TypeError``, an empty string a ``ValueError``.
+- ``instance(who, name, value, kind, none=False)``: an instance of the
+  class ``kind`` (a ``str`` may be empty here); another type is a
+  ``TypeError``.
 - ``opened(who, filename, mode)``: the file, opened; a ``filename`` that
   is not a str is a ``TypeError``, and a file that cannot be opened (a
   directory too, which MicroPython would open) an ``OSError`` with the
@@ -22,25 +25,33 @@ Python raises for a bad number and what this library always said for
 ports, delays and rates.  The number checks are
 ``Axon.ThreadedComponent.checked``, which the modules a board imports for
 the seed example call directly (this module's names would cost a small
-heap more).
+heap more).  What this module uses is imported when it is called, so a
+component that only checks a name's type loads nothing more.
 """
-
-from axonport import open_file
-from Axon.ThreadedComponent import checked
 
 
 def number(who, name, value, low=0, none=False):
+    from Axon.ThreadedComponent import checked
     checked(who, ((name, value, low, False, none),))
     return value
 
 
 def at_least(who, name, value, low, none=False):
+    from Axon.ThreadedComponent import checked
     checked(who, ((name, value, low, None, none),))
     return value
 
 
 def count(who, name, value, low=1, none=False):
+    from Axon.ThreadedComponent import checked
     checked(who, ((name, value, low, True, none),))
+    return value
+
+
+def instance(who, name, value, kind, none=False):
+    if not (isinstance(value, kind) or (value is None and none)):
+        raise TypeError("%s: %s must be a %s%s, not %r"
+                        % (who, name, kind.__name__, " or None" if none else "", value))
     return value
 
 
@@ -55,5 +66,6 @@ def text(who, name, value, none=False):
 
 
 def opened(who, filename, mode):
+    from axonport import open_file
     text(who, "filename", filename)
     return open_file(filename, mode)

@@ -26,7 +26,7 @@ RateControlledFileReader(filename, readmode="bytes", rate=100000,
   on "control" stops it early; it is passed on through "signal".
 - The file is opened by the constructor, so a missing file (or a
   directory) is an OSError naming it right there; every other argument is
-  checked there too (a ValueError naming it; see Axon.Check).
+  checked there too (a ValueError naming it and its value).
 
 ``SimpleReader`` (a file a line at a time) lives in ReadingMore.py and
 loads on first use, so a program that does not use it keeps its code off

@@ -15,7 +15,7 @@ MicroPython footprint does not grow for them).
 - Any other keyword is a ``TypeError`` that names it.
 """
 
-from Axon.Check import text
+from Axon.Check import instance, text
 
 _NAMES = ("ssl", "server_hostname", "statistics")
 
@@ -28,9 +28,7 @@ def setup(client, **extras):
                             % (type(client).__name__, name, ", ".join(_NAMES)))
     who = type(client).__name__
     text(who, "server_hostname", extras.get("server_hostname"), none=True)
-    statistics = extras.get("statistics")
-    if statistics is not None and not isinstance(statistics, bool):
-        raise TypeError("%s: statistics must be True or False, not %r" % (who, statistics))
+    instance(who, "statistics", extras.get("statistics"), bool, True)
     ssl = extras.get("ssl")
     if ssl is not None and ssl is not False:
         from Kamaelia.Internet.TLS import layer

@@ -43,6 +43,7 @@ that ends with an exception leaves a live Backplane's name registered
 "Backplane_I_<name>" and "Backplane_O_<name>" before reusing the name.
 """
 
+from Axon.Check import text
 from Axon.Component import component
 from Axon.CoordinatingAssistantTracker import coordinatingassistanttracker
 from Axon.Ipc import producerFinished, shutdownMicroprocess
@@ -88,9 +89,7 @@ class PublishTo(component):
                 "_outbox": "to the backplane"}
 
     def __init__(self, destination, forwarder=False):
-        if not isinstance(destination, str):
-            raise TypeError("PublishTo: destination must be a Backplane's name (a str), not %r"
-                            % (destination,))
+        text("PublishTo", "destination", destination)
         component.__init__(self)
         self.destination = destination
         self.forwarder = forwarder
@@ -124,9 +123,7 @@ class SubscribeTo(component):
                 "_config": "to the backplane"}
 
     def __init__(self, source):
-        if not isinstance(source, str):
-            raise TypeError("SubscribeTo: source must be a Backplane's name (a str), not %r"
-                            % (source,))
+        text("SubscribeTo", "source", source)
         component.__init__(self)
         self.source = source
 

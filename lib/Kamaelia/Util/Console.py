@@ -19,6 +19,7 @@ ConsoleReader(prompt=">>> ", eol="\\n")
 """
 
 from axonport import write_stdout, read_line
+from Axon.Check import instance
 from Axon.Component import component
 from Axon.ThreadedComponent import threadedcomponent
 from Axon.Ipc import producerFinished, shutdownMicroprocess
@@ -31,8 +32,7 @@ class ConsoleEchoer(component):
                 "signal": "The shutdown message that stopped it"}
 
     def __init__(self, forwarder=False, use_repr=False, tag=""):
-        if not isinstance(tag, str):
-            raise TypeError("ConsoleEchoer: tag must be a str, not %r" % (tag,))
+        instance("ConsoleEchoer", "tag", tag, str)
         component.__init__(self)
         self.forwarder = forwarder
         self.use_repr = use_repr
@@ -73,9 +73,8 @@ class ConsoleReader(threadedcomponent):
                 "signal": "producerFinished at end of input"}
 
     def __init__(self, prompt=">>> ", eol="\n"):
-        for name, value in (("prompt", prompt), ("eol", eol)):
-            if not isinstance(value, str):
-                raise TypeError("ConsoleReader: %s must be a str, not %r" % (name, value))
+        instance("ConsoleReader", "prompt", prompt, str)
+        instance("ConsoleReader", "eol", eol, str)
         threadedcomponent.__init__(self)
         self.prompt = prompt
         self.eol = eol

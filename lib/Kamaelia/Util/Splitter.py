@@ -42,6 +42,7 @@ Plug(splitter, component)
 """
 
 from Axon.AdaptiveCommsComponent import AdaptiveCommsComponent
+from Axon.Check import instance
 from Axon.Component import component
 from Axon.Ipc import ipc, newComponent
 from Kamaelia.Util.Control import STOP as _STOP, stop_message
@@ -111,9 +112,7 @@ class PlugSplitter(AdaptiveCommsComponent):
     Outboxes = {"outbox": "data", "signal": "control messages"}
 
     def __init__(self, sourceComponent=None):
-        if sourceComponent is not None and not isinstance(sourceComponent, component):
-            raise TypeError("PlugSplitter: sourceComponent must be a component or None, not %r"
-                            % (sourceComponent,))
+        instance("PlugSplitter", "sourceComponent", sourceComponent, component, True)
         AdaptiveCommsComponent.__init__(self)
         self.outboxsinks = {}   # (sink, inbox name) -> (outbox name, linkage)
         self.signalsinks = {}
@@ -186,9 +185,8 @@ class Plug(component):
                 "splitter_config": "addsink, removesink"}
 
     def __init__(self, splitter, component):
-        for name, value in (("splitter", splitter), ("component", component)):
-            if not isinstance(value, _component):
-                raise TypeError("Plug: %s must be a component, not %r" % (name, value))
+        instance("Plug", "splitter", splitter, _component)
+        instance("Plug", "component", component, _component)
         super(Plug, self).__init__()
         self.pluglinkage = self.link((self, "splitter_config"), (splitter, "configuration"))
         self.addChildren(component)
