@@ -208,6 +208,7 @@ def answer_after_end(rounds):
         assert result["bytes"] == len(sent) and result["sha256"] == sha256hex(sent), result
         got = k.received()
         names = [type(s).__name__ for s in k.signals]
+        assert names == ["socketShutdown"], (round, k.signals, len(got))
         if sys.implementation.name == "micropython":
             # MicroPython's ssl cannot send close_notify, nor its socket
             # half-close: the server sees the bare end, its answer finds the

@@ -94,7 +94,8 @@ class TLSConnection(object):
         self.wait_ms = int(seconds * 1000)
 
     def send(self, data):
-        for attempt in (0, 1):
+        start = ticks_ms()
+        while True:
             self.io.acquire()
             try:
                 count = self.session.send(data)
@@ -102,14 +103,13 @@ class TLSConnection(object):
                 self.io.release()
             if count:
                 return count
-            if not attempt:
-                self.can_send(self.wait_ms)
-        raise OSError(errno.ETIMEDOUT, "timed out")
+            self._wait(self.can_send, start)
 
     def recv(self, size):
         # Try before waiting: the session may hold decrypted bytes that the
         # socket no longer shows as readable.
-        for attempt in (0, 1):
+        start = ticks_ms()
+        while True:
             self.io.acquire()
             try:
                 data = self.session.recv(size)
@@ -117,9 +117,16 @@ class TLSConnection(object):
                 self.io.release()
             if data is not None:
                 return data
-            if not attempt:
-                self.can_recv(self.wait_ms)
-        raise OSError(errno.ETIMEDOUT, "timed out")
+            self._wait(self.can_recv, start)
+
+    def _wait(self, ready, start):
+        """Wait for the socket until the timeout, counted from ``start``,
+        has run out (then a timeout error, as a plain socket's): part of a
+        record arriving ends one wait, not the timeout."""
+        left = self.wait_ms - ticks_diff(ticks_ms(), start)
+        if left <= 0:
+            raise OSError(errno.ETIMEDOUT, "timed out")
+        ready(left)
 
     def shutdown(self, how):
         if how == 1:
