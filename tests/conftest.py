@@ -30,6 +30,9 @@ def micropython_exe():
 # stack check leaves 8 KB to Python; an ESP32 thread has about 5 KB).
 ESP32LIKE_HEAP = "96K"
 ESP32LIKE_STACK = 16384
+# Modules the ESP32-like build leaves out (tools/esp32like.py builds it
+# without SSL); a test that needs one is skipped there (testkit.need_module).
+ESP32LIKE_LACKS = ("ssl",)
 _esp32like = {}
 
 

@@ -10,6 +10,10 @@ asserts; ``DEADLINES = {"test_name": seconds}`` overrides the default.
 MicroPython in a heap of that size, with the library, the test support
 and the case module compiled to .mpy (as on a board: compiling sources
 would need more heap than the test itself).
+
+A test that cannot run on a runtime (it needs a module that build lacks:
+conftest.ESP32LIKE_LACKS, see testkit.need_module) raises
+testkit.SkipTest; it is reported as a skip with its reason.
 """
 
 import os
@@ -19,8 +23,8 @@ import threading
 
 import pytest
 
-from conftest import (ROOT, TESTS, ESP32LIKE_HEAP, ESP32LIKE_STACK, esp32like_exe,
-                      micropython_exe, micropython_env)
+from conftest import (ROOT, TESTS, ESP32LIKE_HEAP, ESP32LIKE_LACKS, ESP32LIKE_STACK,
+                      esp32like_exe, micropython_exe, micropython_env)
 
 CASES_DIR = os.path.join(TESTS, "cases")
 DEFAULT_DEADLINE = 20
@@ -60,6 +64,8 @@ def run_in_process(module_name, test_name):
         scheduler.run = scheduler()    # the hung run keeps the old one
         pytest.fail("%s did not finish within its %s s deadline" % (test_name, deadline))
     if "error" in outcome:
+        if type(outcome["error"]).__name__ == "SkipTest":
+            pytest.skip(str(outcome["error"]))
         raise outcome["error"]
 
 
@@ -95,6 +101,7 @@ def run_in_micropython(module_name, test_name, esp32like=False):
     if esp32like:
         heap = heap or ESP32LIKE_HEAP
         cmd.append(str(ESP32LIKE_STACK))
+        env["TESTKIT_LACKS"] = " ".join(ESP32LIKE_LACKS)
     if heap:
         cmd[1:1] = ["-X", "heapsize=" + heap]
         env["MICROPYPATH"] = mpy_path() + os.pathsep + ".frozen"
@@ -104,6 +111,9 @@ def run_in_micropython(module_name, test_name, esp32like=False):
     except subprocess.TimeoutExpired as exc:
         pytest.fail("%s did not finish within its %s s deadline under MicroPython\n%s"
                     % (test_name, deadline, exc.stdout or ""))
+    skipped = re.search(r"^SKIP (.*)$", proc.stdout, re.M)
+    if proc.returncode == 0 and skipped:
+        pytest.skip(skipped.group(1))
     assert proc.returncode == 0 and "PASS " + test_name in proc.stdout, (
         "MicroPython run failed (exit %s)\nstdout:\n%s\nstderr:\n%s"
         % (proc.returncode, proc.stdout, proc.stderr))

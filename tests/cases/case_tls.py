@@ -9,8 +9,8 @@ from Kamaelia.Internet.Statistics import statisticsRequest, connectionStatistics
 from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Chassis.Graphline import Graphline
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
-from testkit import (TestServer, Source, Collector, Trigger, pattern, other_ca, tls_context,
-                     echo_through)
+from testkit import (TestServer, Source, Collector, Digest, Trigger, other_ca, tls_context,
+                     echo_through, seeded_pieces, sha256_stream)
 
 DEADLINES = {"test_tls_echo_is_exact_and_verified": 30}
 
@@ -25,21 +25,27 @@ def error_then_shutdown(client):
     return k.signals[0]
 
 
+def tls_echo_messages():
+    # 60 small messages, then one larger than a TLS record (16 KB).
+    yield from seeded_pieces(60, 1000)
+    yield b"x" * 20000
+
+
 def test_tls_echo_is_exact_and_verified():
     server = TestServer("echo", tls=True)
-    msgs = [pattern(1000, seed=i) for i in range(60)] + [b"x" * 20000]
-    expect = b"".join(msgs)
+    size = 60 * 1000 + 20000
     client = ThreadedTCPClient("127.0.0.1", server.port, ssl=tls_context(server.ca),
                                server_hostname="localhost", statistics=True)
-    k = echo_through(client, msgs, len(expect))
-    got = k.received()
-    assert got == expect, (len(got), len(expect), k.signals,
-                           [i for i in range(min(len(got), len(expect))) if got[i] != expect[i]][:3])
+    k = echo_through(client, tls_echo_messages(), size, Digest)
+    expect = sha256_stream(tls_echo_messages())
+    assert (k.total, k.hexdigest()) == (size, expect), (k.total, k.signals)
+    assert k.types == ["bytes"], k.types
     assert len(k.signals) == 1 and isinstance(k.signals[0], socketShutdown), k.signals
-    assert server.result()["bytes"] == len(expect)
+    result = server.result()
+    assert result["bytes"] == size and result["sha256"] == expect, result
     stats = client.statistics()      # counts what the application sent, not TLS records
     assert (stats.bytes_sent, stats.bytes_received, stats.connects, stats.errors) == (
-        len(expect), len(expect), 1, 0), stats
+        size, size, 1, 0), stats
 
 
 def test_tls_untrusted_certificate_is_an_error():
@@ -98,10 +104,9 @@ def test_tls_shutdown_is_prompt_against_a_silent_server():
 
 def test_statistics_count_bytes_connects_and_errors():
     server = TestServer("echo")
-    msgs = [pattern(500, seed=i) for i in range(20)]
     client = ThreadedTCPClient("127.0.0.1", server.port, statistics=True)
-    k = echo_through(client, msgs, 10000)
-    assert k.received() == b"".join(msgs)
+    k = echo_through(client, seeded_pieces(20, 500), 10000, Digest)
+    assert (k.total, k.hexdigest()) == (10000, sha256_stream(seeded_pieces(20, 500)))
     stats = client.statistics()
     assert isinstance(stats, connectionStatistics)
     assert (stats.bytes_sent, stats.bytes_received, stats.connects, stats.errors) == (
