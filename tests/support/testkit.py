@@ -50,11 +50,17 @@ def sha256hex(data):
     return binascii.hexlify(hashlib.sha256(data).digest()).decode()
 
 
-def sha256_stream(pieces):
+def sha256_stream(pieces, limit=None):
     """SHA-256 (hex) of everything ``pieces`` (an iterable of bytes-like
-    objects) yields, hashed a piece at a time."""
+    objects) yields, or of its first ``limit`` bytes, hashed a piece at a
+    time."""
     digest = hashlib.sha256()
     for piece in pieces:
+        if limit is not None:
+            if limit <= len(piece):
+                digest.update(piece[:limit])
+                break
+            limit -= len(piece)
         digest.update(piece)
     return binascii.hexlify(digest.digest()).decode()
 
