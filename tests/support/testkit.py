@@ -69,6 +69,9 @@ def pattern_pieces(size, seed=0, piece=4096):
     """pattern(size, seed) as consecutive ``bytes`` pieces of ``piece``
     bytes (the last one shorter), made as they are asked for.  When
     ``piece`` is a multiple of 256 every full piece is the same object."""
+    if size <= piece:
+        yield pattern(size, seed)
+        return
     if piece % 256 == 0:
         block = pattern(piece, seed)
         for _ in range(size // piece):
@@ -212,15 +215,17 @@ class Trigger(threadedcomponent):
 IS_MICROPYTHON = sys.implementation.name == "micropython"
 
 
-def large_messages(size, seed=0):
+def large_messages(size, seed=0, over=0):
     """pattern(size, seed) as a test of large messages sends it: one
     message on CPython; on MicroPython, where no test holds a whole
-    payload, messages just over the port's QUEUE_BYTES (a client's default
-    inbox bound: each is larger than any box or buffer it meets)."""
+    payload, messages larger than ``over`` and than the port's QUEUE_BYTES
+    (a client's default inbox bound), so each is still larger than any box
+    or buffer it meets -- but the last, the rest, which may be smaller.
+    All the full ones are one object."""
     if not IS_MICROPYTHON:
         return [pattern(size, seed)]
     from axonport import QUEUE_BYTES
-    return pattern_pieces(size, seed, (QUEUE_BYTES // 256 + 1) * 256)
+    return pattern_pieces(size, seed, (max(over, QUEUE_BYTES) // 256 + 1) * 256)
 
 
 class Digest(Collector):
