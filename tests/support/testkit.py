@@ -90,9 +90,14 @@ def pattern_pieces(size, seed=0, piece=4096):
 
 def seeded_pieces(count, size):
     """``count`` messages of ``size`` bytes, message ``i`` being
-    pattern(size, seed=i), made as they are asked for."""
+    pattern(size, seed=i), made as they are asked for: each a slice of one
+    stretch of pattern(seed=0), as byte j of seed i is byte j + 223 * i
+    (mod 256) of seed 0 (31 * 223 = 1 mod 256), so that a piece costs the
+    heap one allocation of its size."""
+    span = pattern(size + 255)
     for i in range(count):
-        yield pattern(size, seed=i)
+        at = (223 * i) & 255
+        yield span[at:at + size]
 
 
 class SkipTest(Exception):
