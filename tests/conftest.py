@@ -61,6 +61,29 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line("ESP32-like tests skipped: " + _esp32like["skip"])
 
 
+_MPY_DIR = []
+
+
+def mpy_path():
+    """lib/, the MicroPython port, tests/support and tests/cases as .mpy,
+    built once per session; the MICROPYPATH entry that holds them (a small
+    heap runs from .mpy, as a board does: compiling the sources would need
+    more heap than the test itself)."""
+    if not _MPY_DIR:
+        import tempfile
+        sys.path.insert(0, os.path.join(ROOT, "tools"))
+        from deploy import build, library_files
+        out = tempfile.mkdtemp(prefix="cases-mpy-")
+        files = [(src, "lib/" + rel) for src, rel in library_files()]
+        for sub in ("support", "cases"):
+            for name in sorted(os.listdir(os.path.join(TESTS, sub))):
+                if name.endswith(".py") and name != "run_case.py":
+                    files.append((os.path.join(TESTS, sub, name), "lib/" + name))
+        build(files, True, out)
+        _MPY_DIR.append(os.path.join(out, "lib"))
+    return _MPY_DIR[0]
+
+
 def micropython_env(extra=()):
     env = dict(os.environ)
     env["MICROPYPATH"] = os.pathsep.join(

@@ -24,7 +24,7 @@ import threading
 import pytest
 
 from conftest import (ROOT, TESTS, ESP32LIKE_HEAP, ESP32LIKE_LACKS, ESP32LIKE_STACK,
-                      esp32like_exe, micropython_exe, micropython_env)
+                      esp32like_exe, micropython_exe, micropython_env, mpy_path)
 
 CASES_DIR = os.path.join(TESTS, "cases")
 DEFAULT_DEADLINE = 20
@@ -67,28 +67,6 @@ def run_in_process(module_name, test_name):
         if type(outcome["error"]).__name__ == "SkipTest":
             pytest.skip(str(outcome["error"]))
         raise outcome["error"]
-
-
-_MPY_DIR = []
-
-
-def mpy_path():
-    """lib/, the MicroPython port, tests/support and tests/cases as .mpy,
-    built once per session; the MICROPYPATH entry that holds them."""
-    if not _MPY_DIR:
-        import sys
-        import tempfile
-        sys.path.insert(0, os.path.join(ROOT, "tools"))
-        from deploy import build, library_files
-        out = tempfile.mkdtemp(prefix="cases-mpy-")
-        files = [(src, "lib/" + rel) for src, rel in library_files()]
-        for sub in ("support", "cases"):
-            for name in sorted(os.listdir(os.path.join(TESTS, sub))):
-                if name.endswith(".py") and name != "run_case.py":
-                    files.append((os.path.join(TESTS, sub, name), "lib/" + name))
-        build(files, True, out)
-        _MPY_DIR.append(os.path.join(out, "lib"))
-    return _MPY_DIR[0]
 
 
 def run_in_micropython(module_name, test_name, esp32like=False):
