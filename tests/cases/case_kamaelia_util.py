@@ -584,15 +584,24 @@ def test_reading_module_star_import_and_lazy_simple_reader():
 
 # -- TCPClient ---------------------------------------------------------------------
 
+def mixed_messages():
+    """bytes, str, bytearray, then 5000 bytes of pattern(seed=9) in pieces."""
+    from testkit import pattern_pieces
+    yield b"hello "
+    yield "w\u00f6rld "
+    yield bytearray(b"\x00\x01\xfe\xff")
+    yield from pattern_pieces(5000, seed=9, piece=1024)
+
+
 def test_tcp_client_echo_exact_bytes():
     from Kamaelia.IPC import socketShutdown
     from Kamaelia.Internet.TCPClient import TCPClient
-    from testkit import TestServer, Digest, echo_through, pattern, sha256_stream
+    from testkit import TestServer, Digest, echo_through, sha256_stream
     server = TestServer("echo")
-    msgs = [b"hello ", "w\u00f6rld ", bytearray(b"\x00\x01\xfe\xff"), pattern(5000, seed=9)]
     size = 6 + 7 + 4 + 5000
-    k = echo_through(TCPClient("127.0.0.1", server.port), msgs, size, Digest)
-    expect = sha256_stream(m.encode("utf-8") if isinstance(m, str) else m for m in msgs)
+    k = echo_through(TCPClient("127.0.0.1", server.port), mixed_messages(), size, Digest)
+    expect = sha256_stream(m.encode("utf-8") if isinstance(m, str) else m
+                           for m in mixed_messages())
     assert k.total == size and k.hexdigest() == expect, k.total
     assert k.types == ["bytes"], k.types
     assert len(k.signals) == 1 and isinstance(k.signals[0], socketShutdown), k.signals

@@ -156,7 +156,8 @@ class Source(component):
 
 
 class Collector(component):
-    """Records what reaches "inbox" (``data``) and "control" (``signals``,
+    """Records what reaches "inbox" (``data``: keep it to small messages;
+    a payload goes to a Digest) and "control" (``signals``,
     with ``signal_ms``, the ticks_ms when each arrived).  Stops after a
     producerFinished or shutdownMicroprocess on "control".  With
     ``stop_after``, sends ``stop_message`` out of "outbox" once that many
