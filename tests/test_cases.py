@@ -59,6 +59,7 @@ def run_in_process(module_name, test_name):
     thread = threading.Thread(target=body, daemon=True)
     thread.start()
     thread.join(deadline)
+    end_control_connection()
     if thread.is_alive():
         from Axon.Scheduler import scheduler
         scheduler.run = scheduler()    # the hung run keeps the old one
@@ -67,6 +68,16 @@ def run_in_process(module_name, test_name):
         if type(outcome["error"]).__name__ == "SkipTest":
             pytest.skip(str(outcome["error"]))
         raise outcome["error"]
+
+
+def end_control_connection():
+    """Close this process's connection to the test-server factory (the next
+    test opens a new one): the factory then stops the servers the test
+    started, as it does when a MicroPython test process exits."""
+    import testserver
+    sock, testserver._Control.sock = testserver._Control.sock, None
+    if sock is not None:
+        sock.close()
 
 
 def run_in_micropython(module_name, test_name, esp32like=False):
