@@ -10,12 +10,16 @@ run, with servers it starts on 127.0.0.1:
   - receive throughput (server -> outbox -> consumer) vs raw recv;
   - idle CPU of a process holding one open, silent connection;
   - MicroPython heap: import footprint and the smallest -X heapsize that
-    still streams 1 MB through the client.
+    still streams 1 MB through the client;
+  - the ESP32-like build (tools/esp32like.py; 32-bit, GIL): the smallest
+    heap for the seed example at any rate with the library frozen and as
+    .mpy, and the .mpy import footprint, against their targets.
 Each figure is the best of --repeat runs (default 3).  Every run's byte
 count is checked against what the server saw.
 """
 
 import argparse
+import hashlib
 import os
 import platform
 import re
@@ -24,6 +28,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -281,6 +286,58 @@ def main():
     heap = smallest_heap()
     print("micropython  smallest -X heapsize streaming 1 MB through the client: %s"
           % ("%d KB" % (heap // 1024) if heap else "none up to 512 KB"))
+    esp32like_heap_table()
+
+
+# Targets on the ESP32-like build (32-bit, GIL), the seed example streaming
+# 1 MB at rate=50_000_000 (faster than loopback: any rate).
+HEAP_TARGETS_KB = {"frozen": 16, ".mpy": 32}
+
+
+def esp32like_heap_table():
+    """The smallest heap for the seed example on the ESP32-like build, with
+    the library frozen and as .mpy, and the .mpy import footprint."""
+    import esp32like
+    import min_heap
+    reason = esp32like.available()
+    if reason:
+        print("esp32like    heap table skipped: " + reason)
+        return
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="heap-") as work:
+        datafile = os.path.join(work, "data.bin")
+        payload = os.urandom(1000000)
+        with open(datafile, "wb") as f:
+            f.write(payload)
+        expected = hashlib.sha256(payload).hexdigest()
+        for kind, runtime in (("frozen", "esp32like-frozen"), (".mpy", "esp32like")):
+            exe = min_heap.runtime_command(runtime)
+            libdir, seed = min_heap.prepare(os.path.join(work, runtime), True,
+                                            kind == "frozen")
+
+            def works(kb):
+                return min_heap.run_seed(kb, libdir, seed, datafile, len(payload), expected,
+                                         50000000, 30, exe)[0]
+            low, high = 8, 96
+            if not works(high):
+                rows.append((kind, None))
+                continue
+            while high - low > 1:
+                mid = (low + high) // 2
+                if works(mid):
+                    high = mid
+                else:
+                    low = mid
+            rows.append((kind, high))
+        libdir, _ = min_heap.prepare(os.path.join(work, "footprint"), True)
+        footprint_bytes = min_heap.import_footprint(libdir, min_heap.runtime_command("esp32like"))
+    print("\nESP32-like build (32-bit, GIL), seed example, 1 MB at any rate:")
+    print("  %-42s %-10s %s" % ("", "measured", "target"))
+    for kind, kb in rows:
+        print("  %-42s %-10s %d KB" % ("smallest heap, library " + kind,
+                                       "%d KB" % kb if kb else "> 96 KB", HEAP_TARGETS_KB[kind]))
+    print("  %-42s %-10s %s" % ("import footprint of the seed example, .mpy",
+                                "%s B" % footprint_bytes, "lowest"))
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@
 The smallest MicroPython heap in which the seed example still streams a
 file byte-exact, and the library's import footprint from .mpy and .py.
 
-    tools/min-heap [--size 1000000] [--py] [--low 8] [--high 256]
+    tools/min-heap [--size 1000000] [--rate R] [--py] [--low 8] [--high 256]
+                   [--runtime unix|esp32like|esp32like-frozen] [--check KB [--runs N]]
 
-Compiles the library to .mpy (unless --py), then bisects the unix port's
+Compiles the library to .mpy (unless --py), then bisects
 ``-X heapsize=<N>K`` between --low and --high KB: a heap works when
 tools/seed_example.py (itself compiled to .mpy too, so it costs no
 compiler memory) prints "OK <size>", exits 0 and the local sink's SHA-256
@@ -14,8 +15,11 @@ too small fails, it does not hang the search).  Prints every trial, the
 smallest working heap, and gc.mem_alloc() after importing the seed
 example's modules from .mpy and from .py.
 
-The unix port is 64-bit: its objects are larger than on a 32-bit ESP32,
-so a heap that works here is an upper bound for the board.
+--runtime picks the MicroPython: the stock unix port (64-bit, the
+default), or the ESP32-like build of tools/esp32like.py (32-bit, GIL),
+plain or with the library frozen into it (then nothing of the library is
+loaded from disk).  ``--check KB --runs N`` runs N trials at one heap size
+instead of bisecting and prints how many worked.
 """
 
 import argparse
@@ -48,10 +52,25 @@ print(gc.mem_alloc() - before)
 """
 
 
-def prepare(workdir, mpy):
+def runtime_command(runtime):
+    """The command line that starts the chosen MicroPython."""
+    if runtime == "unix":
+        return micropython_command()
+    from esp32like import binary, build, available
+    reason = available()
+    if reason:
+        raise BoardError(reason)
+    build()
+    return [binary(frozen=runtime == "esp32like-frozen")]
+
+
+def prepare(workdir, mpy, frozen=False):
     """Build the library (and the seed script) into workdir; returns
-    (MICROPYPATH, path of the seed script to run)."""
-    files = [(s, "lib/" + r) for s, r in library_files()] + [(SEED, "seed_example.py")]
+    (MICROPYPATH, path of the seed script to run).  ``frozen``: the library
+    is in the firmware, so only the seed script is built."""
+    files = [(SEED, "seed_example.py")]
+    if not frozen:
+        files += [(s, "lib/" + r) for s, r in library_files()]
     built = build(files, mpy, workdir)
     libdir = os.path.join(workdir, "lib")
     if not mpy:
@@ -59,13 +78,13 @@ def prepare(workdir, mpy):
             os.makedirs(os.path.dirname(os.path.join(workdir, dest)), exist_ok=True)
             shutil.copyfile(local, os.path.join(workdir, dest))
     seed = os.path.join(workdir, "seed_example.mpy" if mpy else "seed_example.py")
-    return libdir, seed
+    return (".frozen" if frozen else libdir), seed
 
 
-def run_seed(heap_kb, libdir, seed, datafile, size, expected, rate, timeout):
+def run_seed(heap_kb, libdir, seed, datafile, size, expected, rate, timeout, exe=None):
     """One trial; returns (ok, seconds, what went wrong or '')."""
     sink = Sink()
-    cmd = micropython_command() + ["-X", "heapsize=%dK" % heap_kb]
+    cmd = (exe or micropython_command()) + ["-X", "heapsize=%dK" % heap_kb]
     if seed.endswith(".mpy"):
         # A .mpy cannot be run as a script: import it with its arguments set.
         code = ("import sys\nsys.argv[:] = %r\nsys.path.insert(0, %r)\nimport seed_example\n"
@@ -95,8 +114,8 @@ def run_seed(heap_kb, libdir, seed, datafile, size, expected, rate, timeout):
     return True, took, ""
 
 
-def import_footprint(libdir):
-    cmd = micropython_command() + ["-c", IMPORT_PROBE]
+def import_footprint(libdir, exe=None):
+    cmd = (exe or micropython_command()) + ["-c", IMPORT_PROBE]
     out = subprocess.run(cmd, env=dict(os.environ, MICROPYPATH=libdir), capture_output=True,
                          text=True, timeout=30)
     if out.returncode != 0:
@@ -112,6 +131,10 @@ def main():
     parser.add_argument("--low", type=int, default=8, help="KB")
     parser.add_argument("--high", type=int, default=256, help="KB")
     parser.add_argument("--timeout", type=float, default=60)
+    parser.add_argument("--runtime", default="unix",
+                        choices=("unix", "esp32like", "esp32like-frozen"))
+    parser.add_argument("--check", type=int, help="KB: only run --runs trials at this heap")
+    parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     try:
         with tempfile.TemporaryDirectory(prefix="min-heap-") as work:
@@ -120,17 +143,24 @@ def main():
             with open(datafile, "wb") as f:
                 f.write(payload)
             expected = hashlib.sha256(payload).hexdigest()
-            libdir, seed = prepare(os.path.join(work, "build"), not args.py)
-            kind = ".py" if args.py else ".mpy"
+            frozen = args.runtime == "esp32like-frozen"
+            exe = runtime_command(args.runtime)
+            libdir, seed = prepare(os.path.join(work, "build"), not args.py, frozen)
+            kind = "frozen" if frozen else ".py" if args.py else ".mpy"
 
             def trial(kb):
                 ok, took, why = run_seed(kb, libdir, seed, datafile, args.size, expected,
-                                         args.rate, args.timeout)
+                                         args.rate, args.timeout, exe)
                 print("  heapsize=%3dK  %-4s %5.1fs  %s" % (kb, "ok" if ok else "FAIL", took, why),
                       flush=True)
                 return ok
 
-            print("seed example, %d bytes, from %s:" % (args.size, kind), flush=True)
+            print("seed example on %s, %d bytes at rate %d, library %s:"
+                  % (args.runtime, args.size, args.rate, kind), flush=True)
+            if args.check:
+                worked = sum(trial(args.check) for _ in range(args.runs))
+                print("%d of %d runs worked in %dK" % (worked, args.runs, args.check))
+                return 0 if worked == args.runs else 1
             low, high = args.low, args.high
             if not trial(high):
                 print("does not work even in %dK" % high)
@@ -149,7 +179,7 @@ def main():
                 mpy_lib, _ = prepare(os.path.join(other, "mpy"), True)
                 print("import footprint (gc.mem_alloc after importing the seed example's "
                       "modules): .mpy %s bytes, .py %s bytes"
-                      % (import_footprint(mpy_lib), import_footprint(py_lib)))
+                      % (import_footprint(mpy_lib, exe), import_footprint(py_lib, exe)))
     except (DeployError, BoardError) as e:
         print("min-heap: %s" % e, file=sys.stderr)
         return 1

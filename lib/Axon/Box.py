@@ -74,6 +74,7 @@ class Box(object):
     strict = False
     maxbytes = None             # a LockedBox may bound bytes too
     held = 0
+    _spare = None               # a LockedBox's second list
 
     def __init__(self, owner, name, storing, maxsize=None):
         self.owner = owner
@@ -134,7 +135,9 @@ class Box(object):
         return message
 
     def take_all(self):
-        """Every waiting message, oldest first, as a list (maybe empty)."""
+        """Every waiting message, oldest first, as a list (an empty tuple
+        when none waits).  A LockedBox hands the same two lists out in
+        turn: use one before the next ``take_all``."""
         taken = self._pop_all()
         if self.full:
             self.full = False
@@ -163,11 +166,22 @@ class Box(object):
     def _pop_all(self):
         items = self.items
         if items is None or self.head >= len(items):
-            return []
-        taken = items[self.head:] if self.head else items
-        self.items = []
-        self.head = 0
-        return taken
+            return ()
+        if self.head:
+            taken = items[self.head:]
+            del items[:]
+            self.head = 0
+            return taken
+        # A LockedBox's two lists take turns, so a busy inbox does not
+        # grow a new list (and leave the old one as garbage) per take.
+        spare = self._spare
+        if spare is None:
+            self.items = []
+        else:
+            del spare[:]            # keeps its room, as clear() would not
+            self.items = spare
+            self._spare = items
+        return items
 
     def wake_sources(self, from_thread):
         for source in self.sources:
@@ -204,6 +218,7 @@ class LockedBox(Box):
         self.lock = owner._lock
         self.maxbytes = maxbytes
         self.held = 0               # bytes held, when maxbytes is set
+        self._spare = []            # take_all's next list
 
     def put(self, message):
         # Split in two so that neither frame goes on the heap (see the note

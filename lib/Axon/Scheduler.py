@@ -25,6 +25,11 @@ every component's generator is closed (its ``finally`` blocks run), and
 ``scheduler.run`` is replaced by a fresh scheduler so the next
 ``runThreads()`` starts clean.
 
+Under a GIL that is not handed over fairly (MicroPython on an ESP32), a
+scheduler that has run for ``GIL_SLICE_MS`` without idling while threads
+are alive releases the GIL for a moment (``axonport.share_gil``), so
+components that poll instead of pausing cannot starve the threads.
+
 Thread safety: only the scheduler's own thread touches the run queue;
 other threads hand components to wake through ``wake_from_thread``, which
 appends under a lock and releases the lock the idle scheduler blocks on.
@@ -33,7 +38,7 @@ the step ends, so a thread that takes faster than a component sends is not
 woken once per message.
 """
 
-from axonport import allocate_lock
+from axonport import allocate_lock, ticks_ms, ticks_diff, share_gil, GIL_SLICE_MS
 from Axon.Ipc import ipc
 
 
@@ -48,6 +53,7 @@ class scheduler(object):
 
     def __init__(self):
         self._next = []          # to run next round (scheduler thread only)
+        self._spare = []         # the list the round after next fills
         self._live = []          # activated and not yet finished
         self._lock = allocate_lock()
         self._woken = []         # woken by other threads; under _lock
@@ -93,10 +99,13 @@ class scheduler(object):
 
     def _run(self):
         lock = self._lock
+        busy_since = ticks_ms()
         while self._live:
             run = self._next
             if run:
-                self._next = []
+                # Two lists taking turns: a round allocates nothing, so a busy
+                # scheduler does not make garbage for the collector.
+                self._next = self._spare
                 for comp in run:
                     comp._queued = False
                     if not comp._alive:
@@ -124,6 +133,8 @@ class scheduler(object):
                     if not comp._paused and not comp._queued and comp._held is None:
                         comp._queued = True
                         self._next.append(comp)
+                del run[:]          # keeps its room: clear() would shrink it
+                self._spare = run
             lock.acquire()
             woken = self._woken
             sleep = False
@@ -140,6 +151,11 @@ class scheduler(object):
                 self.wake(comp)
             if sleep:
                 self._signal.acquire()
+                busy_since = ticks_ms()
+            elif share_gil is not None and self._threads:
+                if ticks_diff(ticks_ms(), busy_since) >= GIL_SLICE_MS:
+                    share_gil(1)
+                    busy_since = ticks_ms()
 
     def _end_step(self):
         self._stepping = False

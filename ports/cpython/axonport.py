@@ -25,6 +25,12 @@ def const(value):
 QUEUE_BYTES = 1048576
 
 
+# CPython's GIL hands itself to a waiting thread on its own (see the
+# MicroPython port for where that is needed).
+GIL_SLICE_MS = 5
+share_gil = None
+
+
 def start_thread(function, args=()):
     _thread.start_new_thread(function, args)
 
@@ -141,14 +147,15 @@ def read_line():
 
 
 def read_poller(sock):
-    """A function that tells, without blocking, whether ``sock`` has
-    something to read (data or the end of the stream); None where that
-    cannot be told (a TLS connection or another wrapper: what a TLS session
-    has already decrypted does not show on its socket)."""
+    """A function ``readable(wait_ms)`` that tells whether ``sock`` has
+    something to read (data or the end of the stream), waiting up to
+    ``wait_ms`` for it; None where that cannot be told (a TLS connection or
+    another wrapper: what a TLS session has already decrypted does not show
+    on its socket)."""
     import select
     try:
         poller = select.poll()
         poller.register(sock, select.POLLIN)
     except Exception:
         return None
-    return lambda: bool(poller.poll(0))
+    return lambda wait_ms: bool(poller.poll(wait_ms))

@@ -19,6 +19,7 @@ to a sixteenth of the heap, unless the program has set a threshold
 import _thread
 import errno
 import gc
+import sys
 import time
 from micropython import const
 
@@ -46,6 +47,18 @@ QUEUE_BYTES = max(2048, min(262144, _HEAP // 16))
 # threshold the program has set is left alone.
 if _HEAP <= 524288 and gc.threshold() < 0:
     gc.threshold(QUEUE_BYTES)
+
+
+# Under a GIL (an ESP32; the ESP32-like unix build) the interpreter hands
+# the lock over only by releasing it and taking it straight back, which a
+# thread waiting for it almost never wins.  A scheduler that always has a
+# component to step (a Kamaelia-style component that polls instead of
+# pausing) would then starve every thread.  ``share_gil(1)`` blocks for a
+# millisecond with the lock released, so waiting threads get it; the
+# scheduler calls it after GIL_SLICE_MS of running without a pause while
+# threads are alive.  None where threads need no such help.
+GIL_SLICE_MS = const(5)
+share_gil = time.sleep_ms if getattr(sys.implementation, "_thread", None) == "GIL" else None
 
 
 def start_thread(function, args=()):
@@ -83,11 +96,13 @@ def half_close(sock):
 
 
 def read_poller(sock):
-    """A function that tells, without blocking, whether ``sock`` has
-    something to read (data or the end of the stream); None where that
-    cannot be told (a TLS connection or another wrapper: what a TLS session
-    has already decrypted does not show on its socket).  ``ipoll`` reuses
-    one result tuple, so asking allocates nothing on the heap."""
+    """A function ``readable(wait_ms)`` that tells whether ``sock`` has
+    something to read (data or the end of the stream), waiting up to
+    ``wait_ms`` for it (a signal does not restart the wait, as it restarts a
+    socket's timeout); None where that cannot be told (a TLS connection or
+    another wrapper: what a TLS session has already decrypted does not show
+    on its socket).  ``ipoll`` reuses one result tuple, so asking allocates
+    nothing on the heap."""
     import select
     try:
         poller = select.poll()
@@ -95,8 +110,8 @@ def read_poller(sock):
     except Exception:
         return None
 
-    def readable():
-        for _ in poller.ipoll(0):
+    def readable(wait_ms):
+        for _ in poller.ipoll(wait_ms):
             return True
         return False
     return readable

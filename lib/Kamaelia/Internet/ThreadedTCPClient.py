@@ -359,7 +359,13 @@ class ThreadedTCPClient(threadedcomponent):
         # After a full chunk, more may be waiting in the socket: the chunk is
         # then queued without waking the scheduler's side, which would
         # otherwise run once per chunk, in lock-step with this thread.
+        # While lingering the poller does the waiting: a blocked recv whose
+        # timeout is cut short by a signal (the unix port's collector
+        # signals every thread) starts its timeout again, so with frequent
+        # collections it would never time out; poll() keeps its deadline.
         more_now = read_poller(sock)
+        ready = False
+        wait_ms = int(self.stop_poll * 1000)
         size = self.recv_size
         try:
             while True:
@@ -374,11 +380,14 @@ class ThreadedTCPClient(threadedcomponent):
                         linger_since = ticks_ms()
                     elif ticks_diff(ticks_ms(), linger_since) > linger_ms:
                         break           # a server that never stops talking
-                try:
-                    data = sock.recv(size)
-                except OSError as exc:
-                    if not is_timeout(exc):
-                        raise
+                data = None
+                if not lingering or ready or more_now is None or more_now(wait_ms):
+                    try:
+                        data = sock.recv(size)
+                    except OSError as exc:
+                        if not is_timeout(exc):
+                            raise
+                if data is None:        # quiet for stop_poll
                     lock.acquire()
                     lingering = self._lingering
                     lock.release()
@@ -390,8 +399,8 @@ class ThreadedTCPClient(threadedcomponent):
                     self._peer_closed = True
                     lock.release()
                     break
-                wake = more_now is None or len(data) < size or not more_now()
-                while not self._queue_out(data, "outbox", wake):
+                ready = more_now is not None and len(data) == size and more_now(0)
+                while not self._queue_out(data, "outbox", not ready):
                     self._reader_wake.acquire()
                     lock.acquire()
                     self._reader_wake_pending = False

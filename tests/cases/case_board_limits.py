@@ -1,0 +1,56 @@
+"""What a board imposes, checked on every runtime: a GIL that threads must
+be given a share of, small heaps, and running out of memory.
+
+On the ESP32-like build these run as on a board (32-bit, GIL, small heap
+and thread stacks); on CPython and the unix port the same assertions hold.
+"""
+
+import os
+from axonport import ticks_ms
+from Axon.Component import component
+from Axon.Scheduler import scheduler
+from Kamaelia.Chassis.Pipeline import Pipeline
+from Kamaelia.File.Reading import RateControlledFileReader
+from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
+from testkit import TestServer, write_pattern_file
+
+DEADLINES = {"test_a_component_that_never_pauses_does_not_starve_the_threads": 30}
+
+
+class Poller(component):
+    """Never pauses: polls its boxes every step, as much Kamaelia code does.
+    Ends on anything reaching "control"."""
+
+    def __init__(self):
+        component.__init__(self)
+        self.steps = 0
+        self.received = 0
+
+    def main(self):
+        while True:
+            while self.dataReady("inbox"):
+                self.received += len(self.recv("inbox"))
+            if self.dataReady("control"):
+                self.recv("control")
+                return
+            self.steps += 1
+            yield 1
+
+
+def test_a_component_that_never_pauses_does_not_starve_the_threads():
+    # Under a GIL the scheduler stepping the poller would keep the lock
+    # from the reader's and the client's threads; 1 MB then crawls.
+    path = "/tmp/axon-test-poll-%d.bin" % ticks_ms()
+    digest = write_pattern_file(path, 1000000, seed=5)
+    server = TestServer("sink")
+    poller = Poller()
+    try:
+        Pipeline(RateControlledFileReader(path, rate=100000000, chunksize=1024),
+                 ThreadedTCPClient("127.0.0.1", server.port), poller).activate()
+        scheduler.run.runThreads()
+    finally:
+        os.remove(path)
+    result = server.result()
+    assert result["bytes"] == 1000000
+    assert result["sha256"] == digest
+    assert poller.steps > 0
