@@ -122,8 +122,8 @@ def test_many_clients_at_once_byte_exact():
     options = {}
     if QUEUE_BYTES < 16384:
         # A board's heap (QUEUE_BYTES is a sixteenth of it): a client
-        # streaming both ways holds up to QUEUE_BYTES of received chunks
-        # and twice its inbox bound of messages to send (those being
+        # streaming both ways holds QUEUE_BYTES or more of received chunks
+        # and up to twice its inbox bound of messages to send (those being
         # written and a refilled inbox), so a 96 KB heap has room for two,
         # with the smaller inbox the client's docstring advises for a board.
         count = 2

@@ -89,7 +89,8 @@ def test_default_chunkrate_paces_the_seed_rate():
     # Ten chunks a second, as in Kamaelia; on a small heap the reader's
     # docstring has them at most QUEUE_BYTES / 8 bytes, more often.
     chunk = min(10000, QUEUE_BYTES // 8)
-    assert k.sizes == [chunk] * (40000 // chunk) + ([40000 % chunk] if 40000 % chunk else []), k.sizes
+    whole, rest = divmod(40000, chunk)
+    assert k.sizes == [chunk] * whole + ([rest] if rest else []), k.sizes
     assert k.hexdigest() == digest
     assert 280 <= took <= 2000, took
 

@@ -16,8 +16,8 @@ from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.File.Reading import RateControlledFileReader
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
 from testkit import (TestServer, Source, Collector, Digest, Repeat, Trigger, pattern, sha256hex,
-                     prefix_sha256, pattern_pieces, seeded_pieces, sha256_stream, write_pattern_file,
-                     echo_through)
+                     prefix_sha256, pattern_pieces, seeded_pieces, sha256_stream,
+                     write_pattern_file, echo_through)
 
 DEADLINES = {"test_seed_example_1mb_byte_exact": 60,
              "test_seed_rate_paces_a_small_file": 30}
