@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, micropython_exe
+from conftest import ROOT, esp32like_exe, micropython_exe
 from serverfactory import Server
 
 sys.path.insert(0, os.path.join(ROOT, "tools"))
@@ -391,7 +391,13 @@ def test_demo(mode, no_leftovers):
     assert " B/s" in out
 
 
-def test_data_source_sends_20000_small_messages_from_mpy_in_64k(tmp_path, no_leftovers):
+# A board's 64 KB on the 32-bit ESP32-like build.  The 64-bit unix port
+# needs more: its objects are larger, and its collector scans thread stacks
+# conservatively, so what stays alive varies from run to run (at 64K one
+# run in two failed, at 72K one in five).
+@pytest.mark.parametrize("runtime, heap", [("esp32like", "64K"), ("micropython", "96K")])
+def test_data_source_sends_20000_small_messages_from_mpy_in_64k(runtime, heap, tmp_path,
+                                                                 no_leftovers):
     """A Kamaelia producer that never catches noSpaceInBox, small messages,
     a board-sized heap: every byte arrives, in order."""
     from deploy import build
@@ -408,7 +414,8 @@ def test_data_source_sends_20000_small_messages_from_mpy_in_64k(tmp_path, no_lef
             % (["example", "127.0.0.1", str(sink.port), str(count)]))
     env = dict(os.environ, MICROPYPATH=os.path.join(workdir, "lib"))
     try:
-        proc = subprocess.run([micropython_exe(), "-X", "heapsize=64K", "-c", code], env=env,
+        exe = esp32like_exe() if runtime == "esp32like" else micropython_exe()
+        proc = subprocess.run([exe, "-X", "heapsize=" + heap, "-c", code], env=env,
                               capture_output=True, text=True, timeout=60)
         assert sink.done.wait(10), (proc.stdout, proc.stderr)
     finally:

@@ -108,7 +108,9 @@ def test_slow_server_1mb_file_heap_bounded_under_128k(runtime, tmp_path):
     assert result["signals"] == ["socketShutdown"], result
     if runtime != "cpython":
         assert result["heap_total"] <= 140 * 1024, result   # really ran in 128K (or less)
-        assert result["heap_after"] < 64 * 1024, result
+        # The library's code and objects stay (about 64 KB from .mpy on the
+        # 64-bit port); what was streamed, 1 MB, must not.
+        assert result["heap_after"] < 72 * 1024, result
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)

@@ -136,7 +136,8 @@ class ReconnectingTCPClient(ThreadedTCPClient):
         if self._fatal is not None:
             return
         backlog = self._backlog
-        for data in self.inboxes["inbox"].take_all():
+        inbox = self.inboxes["inbox"]
+        for data in inbox.take_all():
             try:
                 data = _as_bytes(data)
             except TypeError as exc:
@@ -144,6 +145,7 @@ class ReconnectingTCPClient(ThreadedTCPClient):
                 break
             backlog.append(data)
             self._backlog_size += len(data)
+        inbox.release_taken()           # the backlog bounds them from here
         count = dropped = 0
         while self._backlog_size > self.buffer_bytes and len(backlog) - count > 1:
             dropped += len(backlog[count])
