@@ -359,10 +359,11 @@ class ThreadedTCPClient(threadedcomponent):
         # After a full chunk, more may be waiting in the socket: the chunk is
         # then queued without waking the scheduler's side, which would
         # otherwise run once per chunk, in lock-step with this thread.
-        # While lingering the poller does the waiting: a blocked recv whose
-        # timeout is cut short by a signal (the unix port's collector
-        # signals every thread) starts its timeout again, so with frequent
-        # collections it would never time out; poll() keeps its deadline.
+        # The poller does the waiting: a blocked recv whose timeout is cut
+        # short by a signal (the unix port's collector signals every
+        # thread) starts its timeout again, so with collections more often
+        # than stop_poll it would never time out, and a stop or the end of
+        # a graceful close would go unnoticed; poll() keeps its deadline.
         more_now = read_poller(sock)
         ready = False
         wait_ms = int(self.stop_poll * 1000)
@@ -381,7 +382,7 @@ class ThreadedTCPClient(threadedcomponent):
                     elif ticks_diff(ticks_ms(), linger_since) > linger_ms:
                         break           # a server that never stops talking
                 data = None
-                if not lingering or ready or more_now is None or more_now(wait_ms):
+                if ready or more_now is None or more_now(wait_ms):
                     try:
                         data = sock.recv(size)
                     except OSError as exc:
