@@ -409,17 +409,22 @@ class ThreadedTCPClient(threadedcomponent):
                     lock.release()
                     if stopping:
                         break
-        except Exception as exc:
+        except Exception as exc:        # MemoryError too: reported, not lost
             lock.acquire()
             stopping = self._stopping
             lock.release()
             if not stopping:
                 self._record(exc)
-        lock.acquire()
-        self._reader_done = True
-        self._wake_thread_locked()
-        lock.release()
-        self._reader_exit.release()
+        finally:
+            # Whatever happened, the writer's thread must learn that this
+            # one is gone, or the close would wait for it for ever.
+            lock.acquire()
+            self._reader_done = True
+            try:
+                self._wake_thread_locked()
+            finally:
+                lock.release()
+                self._reader_exit.release()
 
     def _make_inbox(self, name):
         if name == "inbox":
