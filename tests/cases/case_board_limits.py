@@ -106,3 +106,17 @@ def test_memory_error_in_a_threaded_component_ends_run_threads():
     Poller().activate()         # a neighbour that would run for ever
     exc = run_expecting(MemoryError)
     assert "test" in str(exc), exc
+
+
+def test_reconnecting_client_backlog_follows_the_heap():
+    import sys
+    from axonport import QUEUE_BYTES
+    from Kamaelia.Internet.ReconnectingTCPClient import ReconnectingTCPClient
+    client = ReconnectingTCPClient("127.0.0.1", 9)
+    if sys.implementation.name == "cpython":
+        assert client.buffer_bytes == 16384
+    else:
+        # Half the inbox bound: 3000 bytes in the ESP32-like build's 96 KB,
+        # 16 KB on the unix port's 2 MB.
+        assert client.buffer_bytes == min(16384, QUEUE_BYTES // 2)
+    assert ReconnectingTCPClient("127.0.0.1", 9, buffer_bytes=100).buffer_bytes == 100

@@ -1,7 +1,7 @@
 """ReconnectingTCPClient: a ThreadedTCPClient that survives a flaky network.
 
 ReconnectingTCPClient(host, port, initial_delay=0.5, max_delay=30,
-                      buffer_bytes=16384, **ThreadedTCPClient options)
+                      buffer_bytes=None, **ThreadedTCPClient options)
 
 Same boxes as ThreadedTCPClient; what differs:
 
@@ -24,6 +24,9 @@ Same boxes as ThreadedTCPClient; what differs:
   had accepted when its connection broke may never have reached the server
   (TCP cannot tell); bytes it had not accepted are sent again first on the
   next connection.  One message larger than ``buffer_bytes`` is kept alone.
+  ``buffer_bytes`` follows the heap as the other defaults do: half the
+  port's QUEUE_BYTES, at most 16384 (16 KB on CPython and on MicroPython's
+  default heap, 4 KB on a 128 KB one, 2 KB on 64 KB).
 - A message of the wrong type is a ``TypeError`` on "signal" and the end,
   as with ThreadedTCPClient: retrying cannot fix it.
 - "control": ``shutdownMicroprocess`` stops at once, also during the
@@ -33,7 +36,7 @@ Same boxes as ThreadedTCPClient; what differs:
   reported with ``dataDropped`` before stopping.
 """
 
-from axonport import ticks_ms, ticks_diff, random_fraction
+from axonport import ticks_ms, ticks_diff, random_fraction, QUEUE_BYTES
 from Axon.Ipc import ipc, producerFinished, shutdownMicroprocess
 from Kamaelia.IPC import socketShutdown
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient, _as_bytes
@@ -61,10 +64,12 @@ class dataDropped(ipc):
 
 
 class ReconnectingTCPClient(ThreadedTCPClient):
-    def __init__(self, host, port, initial_delay=0.5, max_delay=30, buffer_bytes=16384, **argd):
+    def __init__(self, host, port, initial_delay=0.5, max_delay=30, buffer_bytes=None, **argd):
         if not 0 < initial_delay <= max_delay:
             raise ValueError("need 0 < initial_delay <= max_delay, not %r and %r"
                              % (initial_delay, max_delay))
+        if buffer_bytes is None:
+            buffer_bytes = min(16384, QUEUE_BYTES // 2)
         if buffer_bytes < 1:
             raise ValueError("buffer_bytes must be positive, not %r" % (buffer_bytes,))
         ThreadedTCPClient.__init__(self, host, port, **argd)
