@@ -30,6 +30,9 @@ def micropython_exe():
 # stack check leaves 8 KB to Python; an ESP32 thread has about 5 KB).
 ESP32LIKE_HEAP = "96K"
 ESP32LIKE_STACK = 16384
+# Modules the ESP32-like build leaves out (tools/esp32like.py builds it
+# without SSL); a test that needs one is skipped there (testkit.need_module).
+ESP32LIKE_LACKS = ("ssl",)
 _esp32like = {}
 
 
@@ -86,6 +89,29 @@ def pytest_terminal_summary(terminalreporter):
             failed += bad
             write("  %-100s %3d of %3d failed" % (key, bad, runs))
         write("stress: %d of %d runs failed" % (failed, total))
+
+
+_MPY_DIR = []
+
+
+def mpy_path():
+    """lib/, the MicroPython port, tests/support and tests/cases as .mpy,
+    built once per session; the MICROPYPATH entry that holds them (a small
+    heap runs from .mpy, as a board does: compiling the sources would need
+    more heap than the test itself)."""
+    if not _MPY_DIR:
+        import tempfile
+        sys.path.insert(0, os.path.join(ROOT, "tools"))
+        from deploy import build, library_files
+        out = tempfile.mkdtemp(prefix="cases-mpy-")
+        files = [(src, "lib/" + rel) for src, rel in library_files()]
+        for sub in ("support", "cases"):
+            for name in sorted(os.listdir(os.path.join(TESTS, sub))):
+                if name.endswith(".py") and name != "run_case.py":
+                    files.append((os.path.join(TESTS, sub, name), "lib/" + name))
+        build(files, True, out)
+        _MPY_DIR.append(os.path.join(out, "lib"))
+    return _MPY_DIR[0]
 
 
 def micropython_env(extra=()):

@@ -1,21 +1,35 @@
-"""Start a script under either runtime as a subprocess (for tests that
-must watch a process from outside: stdin/stdout, CPU time)."""
+"""Start a script under any of the runtimes as a subprocess (for tests that
+must watch a process from outside: stdin/stdout, CPU time).
+
+"esp32like" is the ESP32-like build (tools/esp32like.py) in a board's heap
+(conftest.ESP32LIKE_HEAP), with the library and tests/support loaded from
+.mpy as a board loads them; a test on it is skipped where that build
+cannot be made.
+"""
 
 import os
 import subprocess
 import sys
 
-from conftest import ROOT, micropython_exe, micropython_env
+from conftest import (ROOT, ESP32LIKE_HEAP, esp32like_exe, micropython_exe, micropython_env,
+                      mpy_path)
 
-RUNTIMES = ["cpython", "micropython"]
+RUNTIMES = ["cpython", "micropython", "esp32like"]
 
 
 def command(runtime, script, *args):
+    """(argv, environment) that run ``script`` (a path from the repository
+    root) with ``args`` under ``runtime``."""
     script = os.path.join(ROOT, script)
     if runtime == "cpython":
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
             [os.path.join(ROOT, "lib"), os.path.join(ROOT, "ports", "cpython")]))
         return [sys.executable, script] + list(args), env
+    if runtime == "esp32like":
+        env = micropython_env()
+        env["MICROPYPATH"] = mpy_path() + os.pathsep + ".frozen"
+        return ([esp32like_exe(), "-X", "heapsize=" + ESP32LIKE_HEAP, script] + list(args),
+                env)
     return [micropython_exe(), script] + list(args), micropython_env()
 
 

@@ -14,6 +14,10 @@ how many runs of each failed.
 MicroPython in a heap of that size, with the library, the test support
 and the case module compiled to .mpy (as on a board: compiling sources
 would need more heap than the test itself).
+
+A test that cannot run on a runtime (it needs a module that build lacks:
+conftest.ESP32LIKE_LACKS, see testkit.need_module) raises
+testkit.SkipTest; it is reported as a skip with its reason.
 """
 
 import os
@@ -23,8 +27,8 @@ import threading
 
 import pytest
 
-from conftest import (ROOT, TESTS, ESP32LIKE_HEAP, ESP32LIKE_STACK, esp32like_exe,
-                      micropython_exe, micropython_env)
+from conftest import (ROOT, TESTS, ESP32LIKE_HEAP, ESP32LIKE_LACKS, ESP32LIKE_STACK,
+                      esp32like_exe, micropython_exe, micropython_env, mpy_path)
 
 CASES_DIR = os.path.join(TESTS, "cases")
 DEFAULT_DEADLINE = 20
@@ -76,34 +80,25 @@ def run_in_process(module_name, test_name):
     thread = threading.Thread(target=body, daemon=True)
     thread.start()
     thread.join(deadline)
+    end_control_connection()
     if thread.is_alive():
         from Axon.Scheduler import scheduler
         scheduler.run = scheduler()    # the hung run keeps the old one
         pytest.fail("%s did not finish within its %s s deadline" % (test_name, deadline))
     if "error" in outcome:
+        if type(outcome["error"]).__name__ == "SkipTest":
+            pytest.skip(str(outcome["error"]))
         raise outcome["error"]
 
 
-_MPY_DIR = []
-
-
-def mpy_path():
-    """lib/, the MicroPython port, tests/support and tests/cases as .mpy,
-    built once per session; the MICROPYPATH entry that holds them."""
-    if not _MPY_DIR:
-        import sys
-        import tempfile
-        sys.path.insert(0, os.path.join(ROOT, "tools"))
-        from deploy import build, library_files
-        out = tempfile.mkdtemp(prefix="cases-mpy-")
-        files = [(src, "lib/" + rel) for src, rel in library_files()]
-        for sub in ("support", "cases"):
-            for name in sorted(os.listdir(os.path.join(TESTS, sub))):
-                if name.endswith(".py") and name != "run_case.py":
-                    files.append((os.path.join(TESTS, sub, name), "lib/" + name))
-        build(files, True, out)
-        _MPY_DIR.append(os.path.join(out, "lib"))
-    return _MPY_DIR[0]
+def end_control_connection():
+    """Close this process's connection to the test-server factory (the next
+    test opens a new one): the factory then stops the servers the test
+    started, as it does when a MicroPython test process exits."""
+    import testserver
+    sock, testserver._Control.sock = testserver._Control.sock, None
+    if sock is not None:
+        sock.close()
 
 
 def run_in_micropython(module_name, test_name, esp32like=False):
@@ -116,6 +111,7 @@ def run_in_micropython(module_name, test_name, esp32like=False):
     if esp32like:
         heap = heap or ESP32LIKE_HEAP
         cmd.append(str(ESP32LIKE_STACK))
+        env["TESTKIT_LACKS"] = " ".join(ESP32LIKE_LACKS)
     if heap:
         cmd[1:1] = ["-X", "heapsize=" + heap]
         env["MICROPYPATH"] = mpy_path() + os.pathsep + ".frozen"
@@ -125,6 +121,9 @@ def run_in_micropython(module_name, test_name, esp32like=False):
     except subprocess.TimeoutExpired as exc:
         pytest.fail("%s did not finish within its %s s deadline under MicroPython\n%s"
                     % (test_name, deadline, exc.stdout or ""))
+    skipped = re.search(r"^SKIP (.*)$", proc.stdout, re.M)
+    if proc.returncode == 0 and skipped:
+        pytest.skip(skipped.group(1))
     assert proc.returncode == 0 and "PASS " + test_name in proc.stdout, (
         "MicroPython run failed (exit %s)\nstdout:\n%s\nstderr:\n%s"
         % (proc.returncode, proc.stdout, proc.stderr))
@@ -147,6 +146,8 @@ def test_case(runtime, module_name, test_name, factory):
     elif runtime == "esp32like" and "%s::%s" % (module_name, test_name) in KNOWN_ESP32LIKE_FAILURES:
         try:
             run_in_micropython(module_name, test_name, True)
+        except pytest.skip.Exception:
+            raise
         except BaseException as exc:
             pytest.xfail("known not to pass on the ESP32-like build yet "
                          "(tests/esp32like_known_failures.txt): %s" % str(exc).splitlines()[0])

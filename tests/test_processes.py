@@ -1,4 +1,4 @@
-"""Behaviour seen from outside the process, on both runtimes: console
+"""Behaviour seen from outside the process, on every runtime: console
 pipelines driven through stdin, and CPU use while idle."""
 
 import queue

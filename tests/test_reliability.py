@@ -1,9 +1,10 @@
-"""Reliability seen from outside the process, on both runtimes:
+"""Reliability seen from outside the process, on every runtime:
 file descriptors and threads (/proc/self/fd, /proc/self/task) after many
 connections and after stops and failures, the MicroPython heap (after
-gc.collect(), and under -X heapsize=128K), and that the process exits.
+gc.collect(), and under -X heapsize=128K, or the ESP32-like build's board
+heap), and that the process exits.
 
-The scenarios run in tests/support/fault_process.py under either runtime;
+The scenarios run in tests/support/fault_process.py under each runtime;
 the servers run here.
 """
 
@@ -32,14 +33,16 @@ def mpy_library(workdir):
 
 
 def run_script(runtime, *args, deadline=30, heapsize=None, script=SCRIPT, libdir=None):
-    """Run fault_process.py to the end within ``deadline``; its RESULT."""
+    """Run fault_process.py to the end within ``deadline``; its RESULT.
+    ``heapsize`` and ``libdir`` are for the unix port: the ESP32-like build
+    always runs in its board heap, from .mpy (runtimes.command)."""
     cmd, env = command(runtime, script, *[str(a) for a in args])
     if runtime == "micropython":
         env["MICROPYPATH"] = os.pathsep.join(
             [libdir or env["MICROPYPATH"], os.path.join(TESTS, "support")])
         if heapsize:
             cmd[1:1] = ["-X", "heapsize=" + heapsize]
-    else:
+    elif runtime == "cpython":
         env["PYTHONPATH"] += os.pathsep + os.path.join(TESTS, "support")
     try:
         proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True,
@@ -82,8 +85,9 @@ def test_200_cycles_leak_no_fds_threads_or_heap(runtime):
 
 # The library as it is deployed to a board (.mpy, tools/deploy): from .py
 # the compiler's own allocations fragment a 128K heap too much for 4 KB
-# chunks.  The heap limit itself is the bound; gc.mem_alloc() peaks are not
-# asserted because garbage piles up to the limit before a collection.
+# chunks.  The heap limit itself is the bound (the ESP32-like build's is
+# its board heap, smaller still); gc.mem_alloc() peaks are not asserted
+# because garbage piles up to the limit before a collection.
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_slow_server_1mb_file_heap_bounded_under_128k(runtime, tmp_path):
     size = 1000000
@@ -102,9 +106,11 @@ def test_slow_server_1mb_file_heap_bounded_under_128k(runtime, tmp_path):
     finally:
         server.stop()
     assert result["signals"] == ["socketShutdown"], result
-    if runtime == "micropython":
-        assert result["heap_total"] <= 140 * 1024, result   # really ran in 128K
-        assert result["heap_after"] < 64 * 1024, result
+    if runtime != "cpython":
+        assert result["heap_total"] <= 140 * 1024, result   # really ran in 128K (or less)
+        # The library's code and objects stay (about 64 KB from .mpy on the
+        # 64-bit port); what was streamed, 1 MB, must not.
+        assert result["heap_after"] < 72 * 1024, result
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)

@@ -183,6 +183,10 @@ def build(force=False, quiet=True):
             if not os.path.exists(os.path.join(top, "mpy-cross", "build", "mpy-cross")):
                 _run(["make", "-C", os.path.join(top, "mpy-cross"), jobs], top, log)
             out = os.path.join(CACHE, "build-frozen" if frozen else "build-plain")
+            # Freeze the library afresh: make goes by file times, and a
+            # cache shared by two checkouts (a worktree's .venv linked to
+            # another's) holds modules frozen from the other's sources.
+            shutil.rmtree(os.path.join(out, "frozen_mpy"), ignore_errors=True)
             _run(["make", jobs, "BUILD=" + out,
                   "FROZEN_MANIFEST=" + (MANIFEST if frozen else "")] + MAKE_ARGS,
                  os.path.join(top, "ports", "unix"), log)

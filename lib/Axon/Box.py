@@ -228,6 +228,7 @@ class LockedBox(Box):
         self.lock = owner._lock
         self.maxbytes = maxbytes
         self.held = 0               # bytes held, when maxbytes is set
+        self._taking = 0            # of those, the last take_all's batch
         self._spare = []            # take_all's next list
 
     def put(self, message):
@@ -297,16 +298,43 @@ class LockedBox(Box):
         return message
 
     def take_all(self):
+        """As Box.take_all.  With ``maxbytes``, the batch taken still counts
+        against it until the next ``take_all`` (or ``release_taken``): a
+        consumer that writes a batch out holds those messages meanwhile,
+        so the box and the batch together stay within ``maxbytes``.  A
+        batch of ``maxbytes`` or more holds the producers until then."""
         lock = self.lock
         lock.acquire()
         taken = self._pop_all()
-        self.held = 0
-        full = self.full
-        self.full = False
+        # The box is now empty: all it still counts is this batch.
+        self.held -= self._taking
+        self._taking = self.held
+        wake = self._room_again()
         lock.release()
-        if full:
+        if wake:
             self.wake_sources(True)
         return taken
+
+    def release_taken(self):
+        """The consumer is done with the last batch (see take_all)."""
+        lock = self.lock
+        lock.acquire()
+        self.held -= self._taking
+        self._taking = 0
+        wake = self._room_again()
+        lock.release()
+        if wake:
+            self.wake_sources(True)
+
+    def _room_again(self):
+        """Under the lock: True when a full box has room again (then its
+        producers are to be woken)."""
+        if not self.full:
+            return False
+        if self.maxbytes is not None and self.held >= self.maxbytes:
+            return False
+        self.full = False
+        return True
 
     def close(self, from_thread=False):
         """Box.close, from either thread; returns what was still waiting."""
@@ -316,6 +344,7 @@ class LockedBox(Box):
         self.items = None
         self.head = 0
         self.held = 0
+        self._taking = 0
         self.full = False
         self.lock.release()
         if items is None:

@@ -54,3 +54,69 @@ def test_a_component_that_never_pauses_does_not_starve_the_threads():
     assert result["bytes"] == 1000000
     assert result["sha256"] == digest
     assert poller.steps > 0
+
+
+# Running out of memory, in each thread: never a hang.  The MemoryErrors are
+# raised where a full heap would raise them, in the code that runs there.
+
+class _ReaderOutOfMemory(ThreadedTCPClient):
+    def _queue_out(self, data, boxname, wake):
+        if boxname == "outbox":
+            raise MemoryError("memory allocation failed (test)")
+        return ThreadedTCPClient._queue_out(self, data, boxname, wake)
+
+
+class _WriterOutOfMemory(ThreadedTCPClient):
+    def _connected(self):
+        raise MemoryError("memory allocation failed (test)")
+
+
+def _run_to_signals(client, messages):
+    from Axon.Ipc import producerFinished
+    from testkit import Source, Collector
+    k = Collector()
+    Pipeline(Source(messages, finish=producerFinished()), client, k).activate()
+    scheduler.run.runThreads()
+    return [type(s).__name__ for s in k.signals], k.signals
+
+
+def test_memory_error_in_the_reader_thread_is_reported_and_the_client_ends():
+    server = TestServer("echo")
+    names, signals = _run_to_signals(_ReaderOutOfMemory("127.0.0.1", server.port),
+                                     [b"ping"])
+    assert names == ["MemoryError", "socketShutdown"], signals
+
+
+def test_memory_error_in_the_writer_thread_is_reported_and_the_client_ends():
+    server = TestServer("echo")
+    names, signals = _run_to_signals(_WriterOutOfMemory("127.0.0.1", server.port),
+                                     [b"ping"])
+    assert names == ["MemoryError", "socketShutdown"], signals
+
+
+def test_memory_error_in_a_threaded_component_ends_run_threads():
+    from Axon.ThreadedComponent import threadedcomponent
+    from testkit import run_expecting
+
+    class OutOfMemory(threadedcomponent):
+        def main(self):
+            raise MemoryError("memory allocation failed (test)")
+
+    OutOfMemory().activate()
+    Poller().activate()         # a neighbour that would run for ever
+    exc = run_expecting(MemoryError)
+    assert "test" in str(exc), exc
+
+
+def test_reconnecting_client_backlog_follows_the_heap():
+    import sys
+    from axonport import QUEUE_BYTES
+    from Kamaelia.Internet.ReconnectingTCPClient import ReconnectingTCPClient
+    client = ReconnectingTCPClient("127.0.0.1", 9)
+    if sys.implementation.name == "cpython":
+        assert client.buffer_bytes == 16384
+    else:
+        # Half the inbox bound: 3000 bytes in the ESP32-like build's 96 KB,
+        # 16 KB on the unix port's 2 MB.
+        assert client.buffer_bytes == min(16384, QUEUE_BYTES // 2)
+    assert ReconnectingTCPClient("127.0.0.1", 9, buffer_bytes=100).buffer_bytes == 100

@@ -32,6 +32,9 @@ def test_kwargs_and_declared_boxes():
 def test_fifo_1000_messages():
     a, b = component(), component()
     a.link((a, "outbox"), (b, "inbox"))
+    # Kamaelia's 1000-message inbox: the default is smaller on a small heap
+    # (Axon.Box.QUEUE_LENGTH), and 1000 sends in one step would flood it.
+    b.setInboxSize("inbox", 1000)
     for i in range(1000):
         a.send(i)
     assert b.dataReady() == 1000
@@ -228,3 +231,22 @@ def test_rare_messages_still_import_from_axon_and_kamaelia():
     assert Axon.Ipc.notify is notify and Kamaelia.IPC.newCSA is newCSA
     assert not hasattr(Axon.Ipc, "no_such_message")
     assert not hasattr(Kamaelia.IPC, "no_such_message")
+
+
+def test_a_batch_taken_counts_against_the_byte_bound_until_released():
+    # A threaded consumer writes a batch out while its producer refills the
+    # box: box and batch together stay within the box's byte bound.
+    from Axon.ThreadedComponent import threadedcomponent
+    from Axon.Box import LockedBox, MESSAGE_COST
+    box = LockedBox(threadedcomponent(), "inbox", 100, 1000)
+    for _ in range(10):
+        full = box.put(b"x" * 100)
+    assert full and box.held == 10 * (100 + MESSAGE_COST)
+    batch = box.take_all()
+    assert len(batch) == 10 and box.full        # the batch still counts
+    assert box.put(b"y" * 10) is True           # so its producer stays held
+    assert list(box.take_all()) == [b"y" * 10]  # the next take frees the first batch
+    assert not box.full and box.held == 10 + MESSAGE_COST
+    box.release_taken()
+    assert box.held == 0 and not box.full
+    assert box.take_all() == ()

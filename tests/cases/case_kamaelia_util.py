@@ -1,29 +1,18 @@
 """Kamaelia's small components: Util (PureTransformer, DataSource, OneShot,
 Clock, Chargen, Fanout, Splitter, Backplane), File (SimpleReader,
-SimpleFileWriter) and Internet.TCPClient."""
+SimpleFileWriter) and Internet.TCPClient.
+
+Each test imports the components it uses: all of them at once would not
+leave a board-sized heap (96 KB) room to run them.
+"""
 
 import os
 from axonport import ticks_ms, ticks_diff
 from Axon.Component import component
 from Axon.Scheduler import scheduler
 from Axon.Ipc import producerFinished, shutdownMicroprocess
-from Axon.AxonExceptions import ServiceAlreadyExists
-from Axon.CoordinatingAssistantTracker import coordinatingassistanttracker
-from Kamaelia.IPC import socketShutdown
 from Kamaelia.Chassis.Pipeline import Pipeline
-from Kamaelia.Chassis.Graphline import Graphline
-from Kamaelia.Util.PureTransformer import PureTransformer
-from Kamaelia.Util.DataSource import DataSource, TriggeredSource
-from Kamaelia.Util.OneShot import OneShot, TriggeredOneShot
-from Kamaelia.Util.Clock import CheapAndCheerfulClock
-from Kamaelia.Util.Chargen import Chargen
-from Kamaelia.Util.Fanout import Fanout
-from Kamaelia.Util.Splitter import Splitter, PlugSplitter, Plug, addsink, removesink
-from Kamaelia.Util.Backplane import Backplane, PublishTo, SubscribeTo
-from Kamaelia.File.Reading import SimpleReader
-from Kamaelia.File.Writing import SimpleFileWriter
-from Kamaelia.Internet.TCPClient import TCPClient
-from testkit import Source, Collector, TestServer, echo_through, pattern, sha256hex
+from testkit import Source, Collector
 
 
 def run(*components):
@@ -76,6 +65,7 @@ class Script(component):
 # -- PureTransformer, DataSource, TriggeredSource, OneShot ------------------------------
 
 def test_pure_transformer_drops_none_and_passes_producer_finished_on():
+    from Kamaelia.Util.PureTransformer import PureTransformer
     finish = producerFinished()
     k = Collector()
     Pipeline(Source([1, 2, 3, 4, 5], finish=finish),
@@ -86,6 +76,7 @@ def test_pure_transformer_drops_none_and_passes_producer_finished_on():
 
 
 def test_pure_transformer_shutdown_is_passed_on_and_it_stops():
+    from Kamaelia.Util.PureTransformer import PureTransformer
     stop = shutdownMicroprocess()
     k = Collector()
     t = PureTransformer(lambda x: x + "!")
@@ -97,6 +88,7 @@ def test_pure_transformer_shutdown_is_passed_on_and_it_stops():
 
 
 def test_pure_transformer_subclass_and_bad_function():
+    from Kamaelia.Util.PureTransformer import PureTransformer
     class Upper(PureTransformer):
         def processMessage(self, msg):
             return msg.upper()
@@ -108,6 +100,7 @@ def test_pure_transformer_subclass_and_bad_function():
 
 
 def test_data_source_sends_its_messages_then_producer_finished():
+    from Kamaelia.Util.DataSource import DataSource
     messages = ["hello", b"world", 3, None, ("a", 1)]
     k = Collector()
     src = DataSource(messages)
@@ -120,6 +113,8 @@ def test_data_source_sends_its_messages_then_producer_finished():
 
 
 def test_data_source_stops_on_shutdown():
+    from Kamaelia.Chassis.Graphline import Graphline
+    from Kamaelia.Util.DataSource import DataSource
     stop = shutdownMicroprocess()
     k = Collector()
     src = DataSource(list(range(1000)))
@@ -133,6 +128,7 @@ def test_data_source_stops_on_shutdown():
 
 
 def test_triggered_source_sends_its_message_per_trigger():
+    from Kamaelia.Util.DataSource import TriggeredSource
     k = Collector()
     Pipeline(Source([1, "x", None], finish=producerFinished()),
              TriggeredSource("tick"), k).activate()
@@ -142,6 +138,7 @@ def test_triggered_source_sends_its_message_per_trigger():
 
 
 def test_one_shot_and_triggered_one_shot():
+    from Kamaelia.Util.OneShot import OneShot, TriggeredOneShot
     k = Collector()
     Pipeline(OneShot(b"only"), k).activate()
     scheduler.run.runThreads()
@@ -181,6 +178,8 @@ class TickCounter(Collector):
 
 
 def test_clock_ticks_at_its_interval_and_stops_on_shutdown():
+    from Kamaelia.Chassis.Graphline import Graphline
+    from Kamaelia.Util.Clock import CheapAndCheerfulClock
     stop = shutdownMicroprocess()
     k = TickCounter(5, stop)
     clock = CheapAndCheerfulClock(0.03)
@@ -205,6 +204,8 @@ def test_clock_ticks_at_its_interval_and_stops_on_shutdown():
 
 
 def test_clock_stops_on_producer_finished_between_ticks():
+    from Kamaelia.Chassis.Graphline import Graphline
+    from Kamaelia.Util.Clock import CheapAndCheerfulClock
     finish = producerFinished()
     ticks, k = Relay(), Collector()
     start = ticks_ms()
@@ -222,6 +223,8 @@ def test_clock_stops_on_producer_finished_between_ticks():
 
 
 def test_chargen_sends_hello_world_until_stopped():
+    from Kamaelia.Chassis.Graphline import Graphline
+    from Kamaelia.Util.Chargen import Chargen
     stop = shutdownMicroprocess()
     k = Collector(stop_after=11 * 20, stop_message=stop)
     Graphline(GEN=Chargen(), OUT=k,
@@ -236,6 +239,7 @@ def test_chargen_sends_hello_world_until_stopped():
 # -- AdaptiveCommsComponent, CoordinatingAssistantTracker ------------------------
 
 def test_adaptive_comms_boxes_come_and_go():
+    from Axon.CoordinatingAssistantTracker import coordinatingassistanttracker
     from Axon.AdaptiveCommsComponent import AdaptiveCommsComponent
     from Axon.AxonExceptions import (invalidComponentInterface, BadInbox,
                                      MultipleServiceDeletion)
@@ -275,6 +279,8 @@ def test_adaptive_comms_boxes_come_and_go():
 # -- Fanout, Splitter, PlugSplitter, Plug ----------------------------------------
 
 def test_fanout_copies_to_each_named_outbox_only():
+    from Kamaelia.Chassis.Graphline import Graphline
+    from Kamaelia.Util.Fanout import Fanout
     finish = producerFinished()
     a, b, rest = Relay(), Relay(), Collector()
     Graphline(SRC=Source([1, "two", b"3"], finish=finish), FAN=Fanout(["a", "b"]),
@@ -295,6 +301,7 @@ def test_fanout_copies_to_each_named_outbox_only():
 
 
 def test_splitter_adds_and_removes_sinks():
+    from Kamaelia.Util.Splitter import Splitter, addsink, removesink
     stop = shutdownMicroprocess()
     k1, k2, k3 = Collector(), Collector(), Collector()
     split = Splitter()
@@ -322,6 +329,7 @@ def test_splitter_adds_and_removes_sinks():
 
 
 def test_plug_splitter_with_source_child_and_plugs():
+    from Kamaelia.Util.Splitter import PlugSplitter, Plug
     msgs = ["a", "b", b"c", 4]
     src_done = producerFinished()
     split = [None]
@@ -346,6 +354,8 @@ def test_plug_splitter_with_source_child_and_plugs():
 # -- Backplane ---------------------------------------------------------------------
 
 def test_backplane_two_subscribers_and_a_late_one():
+    from Axon.CoordinatingAssistantTracker import coordinatingassistanttracker
+    from Kamaelia.Util.Backplane import Backplane, PublishTo, SubscribeTo
     name = unique("bp")
     stop = shutdownMicroprocess()
     bp = Backplane(name)
@@ -390,6 +400,7 @@ def test_backplane_two_subscribers_and_a_late_one():
 
 
 def test_backplane_subscriber_leaves_and_publishers_come_and_go():
+    from Kamaelia.Util.Backplane import Backplane, PublishTo, SubscribeTo
     name = unique("bp2")
     stop = shutdownMicroprocess()
     bp = Backplane(name)
@@ -427,6 +438,9 @@ def test_backplane_subscriber_leaves_and_publishers_come_and_go():
 
 
 def test_backplane_names_are_unique_and_must_exist():
+    from Axon.AxonExceptions import ServiceAlreadyExists
+    from Axon.CoordinatingAssistantTracker import coordinatingassistanttracker
+    from Kamaelia.Util.Backplane import Backplane, SubscribeTo
     name = unique("bp3")
     first = Backplane(name)
     expect_error(ServiceAlreadyExists, [name], lambda: Backplane(name))
@@ -460,6 +474,9 @@ def remove_dir(path):
 
 
 def test_file_writer_and_reader_round_trip_exact_bytes():
+    from Kamaelia.Util.DataSource import DataSource
+    from Kamaelia.File.Reading import SimpleReader
+    from Kamaelia.File.Writing import SimpleFileWriter
     d = temp_dir()
     try:
         path = d + "/data.bin"
@@ -505,6 +522,9 @@ def test_file_writer_and_reader_round_trip_exact_bytes():
 
 
 def test_file_components_name_bad_input():
+    from Kamaelia.Util.DataSource import DataSource
+    from Kamaelia.File.Reading import SimpleReader
+    from Kamaelia.File.Writing import SimpleFileWriter
     d = temp_dir()
     try:
         missing = d + "/missing.txt"
@@ -528,6 +548,8 @@ def test_file_components_name_bad_input():
 
 
 def test_simple_reader_stops_on_shutdown():
+    from Kamaelia.Chassis.Graphline import Graphline
+    from Kamaelia.File.Reading import SimpleReader
     d = temp_dir()
     try:
         path = d + "/lines.txt"
@@ -562,25 +584,44 @@ def test_reading_module_star_import_and_lazy_simple_reader():
 
 # -- TCPClient ---------------------------------------------------------------------
 
+def mixed_messages():
+    """bytes, str, bytearray, then 5000 bytes of pattern(seed=9) in pieces."""
+    from testkit import pattern_pieces
+    yield b"hello "
+    yield "w\u00f6rld "
+    yield bytearray(b"\x00\x01\xfe\xff")
+    yield from pattern_pieces(5000, seed=9, piece=1024)
+
+
 def test_tcp_client_echo_exact_bytes():
+    from Kamaelia.IPC import socketShutdown
+    from Kamaelia.Internet.TCPClient import TCPClient
+    from testkit import TestServer, Digest, echo_through, sha256_stream
     server = TestServer("echo")
-    msgs = [b"hello ", "w\u00f6rld ", bytearray(b"\x00\x01\xfe\xff"), pattern(5000, seed=9)]
-    expect = b"hello " + "w\u00f6rld ".encode("utf-8") + b"\x00\x01\xfe\xff" + pattern(5000, seed=9)
-    k = echo_through(TCPClient("127.0.0.1", server.port), msgs, len(expect))
-    assert k.received() == expect
+    size = 6 + 7 + 4 + 5000
+    k = echo_through(TCPClient("127.0.0.1", server.port), mixed_messages(), size, Digest)
+    expect = sha256_stream(m.encode("utf-8") if isinstance(m, str) else m
+                           for m in mixed_messages())
+    assert k.total == size and k.hexdigest() == expect, k.total
+    assert k.types == ["bytes"], k.types
     assert len(k.signals) == 1 and isinstance(k.signals[0], socketShutdown), k.signals
 
 
 def test_tcp_client_sends_a_data_source_to_a_sink_after_its_delay():
+    from Kamaelia.IPC import socketShutdown
+    from Kamaelia.Util.DataSource import DataSource
+    from Kamaelia.Internet.TCPClient import TCPClient
+    from testkit import TestServer, seeded_pieces, sha256_stream
     server = TestServer("sink")
-    chunks = [pattern(3000, seed=s) for s in range(5)]
     k = Collector()
     start = ticks_ms()
-    Pipeline(DataSource(chunks), TCPClient("127.0.0.1", server.port, delay=0.3), k).activate()
+    Pipeline(DataSource(seeded_pieces(5, 3000)), TCPClient("127.0.0.1", server.port, delay=0.3),
+             k).activate()
     scheduler.run.runThreads()
     took = ticks_diff(ticks_ms(), start)
     result = server.result()
-    assert result["bytes"] == 15000 and result["sha256"] == sha256hex(b"".join(chunks)), result
+    assert result["bytes"] == 15000, result
+    assert result["sha256"] == sha256_stream(seeded_pieces(5, 3000)), result
     assert result["closed_by_client"]
     assert took >= 295, took
     assert len(k.signals) == 1 and isinstance(k.signals[0], socketShutdown), k.signals
@@ -588,6 +629,9 @@ def test_tcp_client_sends_a_data_source_to_a_sink_after_its_delay():
 
 
 def test_tcp_client_shutdown_during_delay_never_connects():
+    from Kamaelia.IPC import socketShutdown
+    from Kamaelia.Internet.TCPClient import TCPClient
+    from testkit import TestServer
     server = TestServer("sink")
     k = Collector()
     start = ticks_ms()

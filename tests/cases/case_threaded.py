@@ -8,7 +8,7 @@ from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Chassis.Graphline import Graphline
 from axonport import ticks_ms, ticks_diff
-from testkit import Source, Collector
+from testkit import Source, Collector, InOrder
 
 DEADLINES = {"test_5000_messages_from_thread_all_arrive": 40}
 
@@ -98,10 +98,10 @@ class SlowReceiver(threadedcomponent):
 
 def test_5000_messages_from_thread_all_arrive():
     b = Burst(5000)
-    k = Collector()
+    k = InOrder(range(5000))
     Pipeline(b, k).activate()
     scheduler.run.runThreads()
-    assert k.data == list(range(5000))
+    assert k.count == 5000 and k.wrong is None, (k.count, k.wrong)
     assert len(k.signals) == 1 and isinstance(k.signals[0], producerFinished)
 
 

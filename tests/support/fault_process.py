@@ -7,7 +7,7 @@
                                                    server, shutdownMicroprocess
                                                    mid-transfer
 
-Runs on CPython and the MicroPython unix port.  Prints one line
+Runs on CPython, the MicroPython unix port and the ESP32-like build.  Prints one line
 ``RESULT {json}`` with what it measured (open fds, threads from
 /proc/self/task, heap after gc.collect() on MicroPython) and exits 0;
 the pytest side asserts.  The servers run in the pytest process.
@@ -26,7 +26,7 @@ from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Chassis.Graphline import Graphline
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
 from Axon.Component import component
-from testkit import (Source, Collector, Repeat, Raiser, pattern,
+from testkit import (Source, Collector, Digest, Repeat, Raiser, pattern,
                      count_fds, count_threads, settle)
 
 STOP_BOUND_MS = 200 + 400
@@ -72,7 +72,7 @@ def raise_next_to_client(port):
     threads0 = count_threads()
     client = ThreadedTCPClient("127.0.0.1", port)
     Pipeline(client, Raiser(200000, ValueError("boom next to the client")),
-             Collector()).activate()
+             Digest()).activate()
     caught = None
     try:
         scheduler.run.runThreads()

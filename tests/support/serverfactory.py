@@ -482,16 +482,27 @@ class ServerFactory:
             threading.Thread(target=self.control, args=(conn,), daemon=True).start()
 
     def control(self, conn):
-        with conn, conn.makefile("rwb") as stream:
-            for line in stream:
-                try:
-                    answer = self.handle(json.loads(line))
-                except Exception as exc:   # the answer carries the error to the test
-                    answer = {"error": repr(exc)}
-                stream.write(json.dumps(answer).encode() + b"\n")
-                stream.flush()
+        # The servers started over this connection end with it (the test
+        # process exited, or pytest ended an in-process test): a session
+        # starts thousands, and their sockets would otherwise stay open.
+        mine = []
+        try:
+            with conn, conn.makefile("rwb") as stream:
+                for line in stream:
+                    try:
+                        answer = self.handle(json.loads(line), mine)
+                    except Exception as exc:   # the answer carries the error to the test
+                        answer = {"error": repr(exc)}
+                    stream.write(json.dumps(answer).encode() + b"\n")
+                    stream.flush()
+        except OSError:
+            pass                    # the test process went away mid-answer
+        finally:
+            with self.lock:
+                for sid in mine:
+                    self.servers.pop(sid).stop()
 
-    def handle(self, req):
+    def handle(self, req, mine):
         cmd = req["cmd"]
         if cmd == "start":
             server = Server(req["kind"], req.get("options", {}))
@@ -499,6 +510,7 @@ class ServerFactory:
                 sid = self.next_id
                 self.next_id += 1
                 self.servers[sid] = server
+                mine.append(sid)
             answer = {"id": sid, "port": server.port}
             if req.get("options", {}).get("tls"):
                 answer["ca"] = ca_der(the_ca()).hex()

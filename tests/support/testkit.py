@@ -1,21 +1,27 @@
 """Helpers for behaviour tests that run on both CPython and MicroPython.
 
 The same test file runs in-process on CPython and as a script under the
-MicroPython unix port, so everything here uses only what both have.
+MicroPython unix port and the ESP32-like build (a 96 KB heap), so
+everything here uses only what both have, and nothing here needs a whole
+payload in memory: payloads are made piece by piece as they are sent and
+checked by a running SHA-256 as they arrive.
 
 - ``TestServer(kind, **options)``, ``pattern``, ``prefix_sha256``: from
   testserver.py (see there), handed on from here.
-- ``Source``, ``Collector``, ``Trigger``: components that feed a component
-  under test, record what comes out of it, or send a message when a
-  condition holds.
-- ``pattern`` / ``sha256hex``: deterministic payloads and their checksums.
+- ``pattern_pieces``, ``seeded_pieces``: payloads as generators of pieces
+  (feed them to ``Source``); ``sha256_stream``: the checksum of such a
+  generator's output, a piece at a time; ``sha256hex``: of one small bytes.
+- ``Source``, ``Collector``, ``Digest``, ``InOrder``, ``Trigger``:
+  components that feed a component under test, record (or hash, or check
+  in order) what comes out of it, or send a message when a condition holds.
+- ``SkipTest``: raised by a test that cannot run on this runtime
+  (``need_module``); the harness reports it as a skip with its reason.
 """
 
-import hashlib
-import json
-import os
-import socket
 import binascii
+import hashlib
+import os
+import sys
 
 from axonport import ticks_ms, ticks_diff
 from Axon.Component import component
@@ -44,6 +50,74 @@ def sha256hex(data):
     return binascii.hexlify(hashlib.sha256(data).digest()).decode()
 
 
+def sha256_stream(pieces, limit=None):
+    """SHA-256 (hex) of everything ``pieces`` (an iterable of bytes-like
+    objects) yields, or of its first ``limit`` bytes, hashed a piece at a
+    time."""
+    digest = hashlib.sha256()
+    for piece in pieces:
+        if limit is not None:
+            if limit <= len(piece):
+                digest.update(piece[:limit])
+                break
+            limit -= len(piece)
+        digest.update(piece)
+    return binascii.hexlify(digest.digest()).decode()
+
+
+def pattern_pieces(size, seed=0, piece=4096):
+    """pattern(size, seed) as consecutive ``bytes`` pieces of ``piece``
+    bytes (the last one shorter), made as they are asked for.  When
+    ``piece`` is a multiple of 256 every full piece is the same object."""
+    if size <= piece:
+        yield pattern(size, seed)
+        return
+    if piece % 256 == 0:
+        block = pattern(piece, seed)
+        for _ in range(size // piece):
+            yield block
+        if size % piece:
+            yield block[:size % piece]
+        return
+    span = pattern(piece + 255, seed)       # a piece at any offset of the stream
+    done = 0
+    while done < size:
+        at = done % 256
+        n = min(piece, size - done)
+        yield span[at:at + n]
+        done += n
+
+
+def seeded_pieces(count, size):
+    """``count`` messages of ``size`` bytes, message ``i`` being
+    pattern(size, seed=i), made as they are asked for: each a slice of one
+    stretch of pattern(seed=0), as byte j of seed i is byte j + 223 * i
+    (mod 256) of seed 0 (31 * 223 = 1 mod 256), so that a piece costs the
+    heap one allocation of its size."""
+    span = pattern(size + 255)
+    for i in range(count):
+        at = (223 * i) & 255
+        yield span[at:at + size]
+
+
+class SkipTest(Exception):
+    """This test cannot run on this runtime; the message says why
+    (tests/support/run_case.py and tests/test_cases.py make it a skip)."""
+
+
+def need_module(name):
+    """Import ``name``; if this runtime was built without it, SkipTest.
+    Which modules a runtime lacks is the harness's to say (TESTKIT_LACKS,
+    space-separated, set by tests/test_cases.py), so that a module missing
+    where it should be there still fails the test."""
+    try:
+        return __import__(name)
+    except ImportError:
+        if name in (os.getenv("TESTKIT_LACKS") or "").split():
+            raise SkipTest("this build has no %s module" % name)
+        raise
+
+
 def elapsed_ms(since):
     return ticks_diff(ticks_ms(), since)
 
@@ -55,7 +129,7 @@ def other_ca():
 
 def tls_context(ca_der):
     """A client SSLContext trusting ``ca_der``, verification on (both runtimes)."""
-    import ssl
+    ssl = need_module("ssl")
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.verify_mode = ssl.CERT_REQUIRED
     ctx.load_verify_locations(cadata=ca_der)
@@ -63,8 +137,10 @@ def tls_context(ca_der):
 
 
 class Source(component):
-    """Sends ``messages`` out of "outbox" as fast as it can (pausing while
-    the receiver is full: ``full`` counts how often), then ``finish`` (if not None) out of "signal"."""
+    """Sends ``messages`` (any iterable: a generator of pieces is made as
+    it is sent) out of "outbox" as fast as it can (pausing while the
+    receiver is full: ``full`` counts how often), then ``finish`` (if not
+    None) out of "signal"."""
 
     def __init__(self, messages, finish=None):
         component.__init__(self)
@@ -80,7 +156,8 @@ class Source(component):
 
 
 class Collector(component):
-    """Records what reaches "inbox" (``data``) and "control" (``signals``,
+    """Records what reaches "inbox" (``data``: keep it to small messages;
+    a payload goes to a Digest) and "control" (``signals``,
     with ``signal_ms``, the ticks_ms when each arrived).  Stops after a
     producerFinished or shutdownMicroprocess on "control".  With
     ``stop_after``, sends ``stop_message`` out of "outbox" once that many
@@ -141,34 +218,36 @@ class Trigger(threadedcomponent):
 
 # -- additions for the fault-injection suite (case_faults.py, test_reliability.py)
 
-import sys
-
 IS_MICROPYTHON = sys.implementation.name == "micropython"
 
 
-def pattern_buffer(size, seed=0):
-    """pattern(size, seed) as a bytearray, filled in place (a 1 MB payload
-    on MicroPython's default 2 MB heap needs exactly 1 MB)."""
-    block = pattern(4096, seed)
-    buf = bytearray(size)
-    for start in range(0, size, 4096):
-        end = min(size, start + 4096)
-        buf[start:end] = block if end - start == 4096 else block[:end - start]
-    return buf
+def large_messages(size, seed=0, over=0):
+    """pattern(size, seed) as a test of large messages sends it: one
+    message on CPython; on MicroPython, where no test holds a whole
+    payload, messages larger than ``over`` and than the port's QUEUE_BYTES
+    (a client's default inbox bound), so each is still larger than any box
+    or buffer it meets -- but the last, the rest, which may be smaller.
+    All the full ones are one object."""
+    if not IS_MICROPYTHON:
+        return [pattern(size, seed)]
+    from axonport import QUEUE_BYTES
+    return pattern_pieces(size, seed, (max(over, QUEUE_BYTES) // 256 + 1) * 256)
 
 
 class Digest(Collector):
     """A Collector that hashes what reaches "inbox" instead of keeping it:
     ``total`` bytes, ``hexdigest()`` (call once, at the end), ``types``
-    (the type names seen), ``chunks`` (how many messages).  Same
+    (the type names seen), ``chunks`` (how many messages) and, with
+    ``sizes=True``, ``sizes`` (each message's length).  Same
     ``stop_after`` / ``stop_message`` and "control" handling as Collector."""
 
-    def __init__(self, stop_after=None, stop_message=None):
+    def __init__(self, stop_after=None, stop_message=None, sizes=False):
         Collector.__init__(self, stop_after, stop_message)
         self.hash = hashlib.sha256()
         self.total = 0
         self.chunks = 0
         self.types = []
+        self.sizes = [] if sizes else None
         self.stop_ms = None             # ticks_ms when stop_message went out
         self._hex = None
 
@@ -180,6 +259,8 @@ class Digest(Collector):
         self.hash.update(item)
         self.total += len(item)
         self.chunks += 1
+        if self.sizes is not None:
+            self.sizes.append(len(item))
         if self.stop_after is not None and self.total >= self.stop_after:
             self.stop_after = None
             self.stop_ms = ticks_ms()
@@ -192,6 +273,28 @@ class Digest(Collector):
         if self._hex is None:
             self._hex = binascii.hexlify(self.hash.digest()).decode()
         return self._hex
+
+
+class InOrder(Collector):
+    """A Collector that checks each message reaching "inbox" against the
+    next one ``expected`` (an iterable) yields, keeping none of them:
+    ``count`` messages arrived, ``wrong`` is None or the first
+    (index, got, expected) that differed.  Same "control" handling."""
+
+    def __init__(self, expected):
+        Collector.__init__(self)
+        self.expected = iter(expected)
+        self.wrong = None
+
+    def _take(self):
+        item = self.recv("inbox")
+        want = next(self.expected, StopIteration)
+        if self.wrong is None and item != want:
+            self.wrong = (self.count, item, want)
+        self.count += 1
+
+    def received(self):
+        raise AttributeError("InOrder keeps no data; use count and wrong")
 
 
 class Repeat(component):
@@ -299,11 +402,12 @@ def run_expecting(kind):
     raise AssertionError("runThreads() returned instead of raising %s" % kind.__name__)
 
 
-def echo_through(client, messages, stop_after):
-    """Source(messages) -> client -> Collector, which stops the client once
-    ``stop_after`` bytes came back; runs it; returns the Collector."""
+def echo_through(client, messages, stop_after, sink=Collector):
+    """Source(messages) -> client -> ``sink`` (Collector, or Digest to
+    hash what comes back), which stops the client once ``stop_after``
+    bytes came back; runs it; returns the sink."""
     from Kamaelia.Chassis.Graphline import Graphline
-    k = Collector(stop_after=stop_after)
+    k = sink(stop_after=stop_after)
     Graphline(SRC=Source(messages), CLIENT=client, OUT=k,
               linkages={("SRC", "outbox"): ("CLIENT", "inbox"),
                         ("CLIENT", "outbox"): ("OUT", "inbox"),

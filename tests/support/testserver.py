@@ -18,7 +18,9 @@ import socket
 
 
 def pattern(size, seed=0):
-    block = bytes([(i * 31 + seed) & 255 for i in range(256)])
+    # From a generator, not a list: a list of 256 ints is a 1 KB block,
+    # more than the pieces many tests make on a small heap.
+    block = bytes((i * 31 + seed) & 255 for i in range(256))
     whole, rest = divmod(size, 256)
     return block * whole + block[:rest]
 

@@ -1,7 +1,7 @@
 """ReconnectingTCPClient: a ThreadedTCPClient that survives a flaky network.
 
 ReconnectingTCPClient(host, port, initial_delay=0.5, max_delay=30,
-                      buffer_bytes=16384, **ThreadedTCPClient options)
+                      buffer_bytes=None, **ThreadedTCPClient options)
 
 Same boxes as ThreadedTCPClient; what differs:
 
@@ -24,6 +24,9 @@ Same boxes as ThreadedTCPClient; what differs:
   had accepted when its connection broke may never have reached the server
   (TCP cannot tell); bytes it had not accepted are sent again first on the
   next connection.  One message larger than ``buffer_bytes`` is kept alone.
+  ``buffer_bytes`` follows the heap as the other defaults do: half the
+  port's QUEUE_BYTES, at most 16384 (16 KB on CPython and on MicroPython's
+  default heap, 4 KB on a 128 KB one, 2 KB on 64 KB).
 - A message of the wrong type is a ``TypeError`` on "signal" and the end,
   as with ThreadedTCPClient: retrying cannot fix it.
 - "control": ``shutdownMicroprocess`` stops at once, also during the
@@ -37,11 +40,11 @@ Same boxes as ThreadedTCPClient; what differs:
   ``producerFinished`` before it): messages after one of the wrong type,
   the backlog and the inbox when it stops.
 - Arguments: ``initial_delay`` and ``max_delay`` are seconds, above 0,
-  ``initial_delay <= max_delay``; ``buffer_bytes`` an int of at least 1;
+  ``initial_delay <= max_delay``; ``buffer_bytes`` an int of at least 1 (or None);
   each is checked by the constructor (a ValueError naming it).
 """
 
-from axonport import ticks_ms, ticks_diff, random_fraction
+from axonport import ticks_ms, ticks_diff, random_fraction, QUEUE_BYTES
 from Axon.ThreadedComponent import checked
 from Axon.Ipc import ipc, producerFinished, shutdownMicroprocess
 from Kamaelia.IPC import socketShutdown
@@ -70,7 +73,9 @@ class dataDropped(ipc):
 
 
 class ReconnectingTCPClient(ThreadedTCPClient):
-    def __init__(self, host, port, initial_delay=0.5, max_delay=30, buffer_bytes=16384, **argd):
+    def __init__(self, host, port, initial_delay=0.5, max_delay=30, buffer_bytes=None, **argd):
+        if buffer_bytes is None:
+            buffer_bytes = min(16384, QUEUE_BYTES // 2)
         who = type(self).__name__
         checked(who, (("initial_delay", initial_delay, 0, False, False),
                       ("buffer_bytes", buffer_bytes, 1, True, False)))
@@ -152,7 +157,8 @@ class ReconnectingTCPClient(ThreadedTCPClient):
         """Move what waits in "inbox" to the backlog, dropping the oldest
         beyond ``buffer_bytes``."""
         backlog = self._backlog
-        for data in self.inboxes["inbox"].take_all():
+        inbox = self.inboxes["inbox"]
+        for data in inbox.take_all():
             if self._fatal is not None:
                 self._lost += len(_as_bytes(data, False))   # after one of the wrong type
                 self._lost_count += 1
@@ -164,6 +170,7 @@ class ReconnectingTCPClient(ThreadedTCPClient):
                 continue
             backlog.append(data)
             self._backlog_size += len(data)
+        inbox.release_taken()           # the backlog bounds them from here
         count = dropped = 0
         while self._backlog_size > self.buffer_bytes and len(backlog) - count > 1:
             dropped += len(backlog[count])

@@ -417,10 +417,11 @@ class ThreadedTCPClient(threadedcomponent):
         # After a full chunk, more may be waiting in the socket: the chunk is
         # then queued without waking the scheduler's side, which would
         # otherwise run once per chunk, in lock-step with this thread.
-        # While lingering the poller does the waiting: a blocked recv whose
-        # timeout is cut short by a signal (the unix port's collector
-        # signals every thread) starts its timeout again, so with frequent
-        # collections it would never time out; poll() keeps its deadline.
+        # The poller does the waiting: a blocked recv whose timeout is cut
+        # short by a signal (the unix port's collector signals every
+        # thread) starts its timeout again, so with collections more often
+        # than stop_poll it would never time out, and a stop or the end of
+        # a graceful close would go unnoticed; poll() keeps its deadline.
         more_now = socket_poller(sock)
         ready = False
         wait_ms = int(self.stop_poll * 1000)
@@ -439,7 +440,7 @@ class ThreadedTCPClient(threadedcomponent):
                     elif ticks_diff(ticks_ms(), linger_since) > linger_ms:
                         break           # a server that never stops talking
                 data = None
-                if not lingering or ready or more_now is None or more_now(wait_ms):
+                if ready or more_now is None or more_now(wait_ms):
                     try:
                         data = sock.recv(size)
                     except OSError as exc:
@@ -466,17 +467,22 @@ class ThreadedTCPClient(threadedcomponent):
                     lock.release()
                     if stopping:
                         break
-        except Exception as exc:
+        except Exception as exc:        # MemoryError too: reported, not lost
             lock.acquire()
             stopping = self._stopping
             lock.release()
             if not stopping:
                 self._record(exc)
-        lock.acquire()
-        self._reader_done = True
-        self._wake_thread_locked()
-        lock.release()
-        self._reader_exit.release()
+        finally:
+            # Whatever happened, the writer's thread must learn that this
+            # one is gone, or the close would wait for it for ever.
+            lock.acquire()
+            self._reader_done = True
+            try:
+                self._wake_thread_locked()
+            finally:
+                lock.release()
+                self._reader_exit.release()
 
     def _make_inbox(self, name):
         if name == "inbox":
