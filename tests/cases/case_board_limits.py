@@ -91,7 +91,9 @@ def test_memory_error_in_the_writer_thread_is_reported_and_the_client_ends():
     server = TestServer("echo")
     names, signals = _run_to_signals(_WriterOutOfMemory("127.0.0.1", server.port),
                                      [b"ping"])
-    assert names == ["MemoryError", "socketShutdown"], signals
+    # b"ping" was never written: it is reported, after the error.
+    assert names == ["MemoryError", "dataNotSent", "socketShutdown"], signals
+    assert signals[1].nbytes == 4, signals
 
 
 def test_memory_error_in_a_threaded_component_ends_run_threads():
