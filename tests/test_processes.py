@@ -79,3 +79,15 @@ def test_idle_scheduler_uses_no_cpu(runtime):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_an_unhandled_exception_can_be_one_line_on_stderr(runtime):
+    proc = start(runtime, "tests/support/unhandled_print.py")
+    out, err = proc.communicate(timeout=20)
+    assert (proc.returncode, out) == (0, b"DONE\n"), (out, err)
+    lines = err.decode().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("Axon: ValueError: nobody hears this -- "), lines
+    assert "Complainer_" in lines[0] and "'signal'" in lines[0] and "linked nowhere" in lines[0], \
+        lines

@@ -4,7 +4,9 @@ A box either stores messages (an inbox that nothing forwards) or forwards
 them: ``target`` names the next box of the chain.  A message sent to an
 outbox follows the chain to its final box: an inbox stores it, an outbox at
 the end of a chain (linked nowhere) drops it, as Axon does.  A closed box
-(its owner finished) drops what it is sent.
+(its owner finished) drops what it is sent.  An exception object dropped
+either way is an error nobody handles: the scheduler reports it (see
+``scheduler.unhandled_errors`` in Scheduler.py).
 
 Limits are checked only at the final box.  Every storing box but "control"
 has one, ``maxsize`` messages (``QUEUE_LENGTH`` unless its owner says
@@ -52,7 +54,15 @@ QUEUE_LENGTH = max(16, min(1000, QUEUE_BYTES // 64))
 MESSAGE_COST = 32
 
 _COMPACT = 32
-_SIZED = (bytes, bytearray, memoryview, str)
+SIZED = (bytes, bytearray, memoryview, str)     # messages counted by their length
+
+
+def dropped(start, end, message):
+    """``message``, sent out of ``start``, was dropped at ``end`` (linked
+    nowhere, or closed): an exception is reported, anything else is not."""
+    if isinstance(message, BaseException):
+        import Axon.Seldom
+        Axon.Seldom.unhandled_error(start, end, message)
 
 
 def _full(box, waiting, why=""):
@@ -99,7 +109,9 @@ class Box(object):
         box = self
         while box.target is not None:
             box = box.target
-        if box.items is not None and box.put(message):
+        if box.items is None:
+            dropped(self, box, message)
+        elif box.put(message):
             return box
         return None
 
@@ -255,7 +267,7 @@ class LockedBox(Box):
         maxsize = self.maxsize
         if maxsize is not None and waiting + 1 >= maxsize:
             self._at_limit(waiting)
-        if self.maxbytes is not None and isinstance(message, _SIZED):
+        if self.maxbytes is not None and isinstance(message, SIZED):
             self._count_bytes(waiting, len(message) + MESSAGE_COST)
         items.append(message)
         owner = self.owner
@@ -284,7 +296,7 @@ class LockedBox(Box):
             self.lock.release()
             raise _empty(self)
         message = self._pop()
-        if self.maxbytes is not None and isinstance(message, _SIZED):
+        if self.maxbytes is not None and isinstance(message, SIZED):
             self.held -= len(message) + MESSAGE_COST
         room = False
         if self.full:

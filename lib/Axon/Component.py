@@ -11,7 +11,9 @@ have components activated, or ``WaitComplete(generator)`` to run that
 generator in its place until it ends.
 
 Boxes at their edges:
-- ``send`` to an outbox linked nowhere drops the message (Axon behaviour).
+- ``send`` to an outbox linked nowhere drops the message (Axon behaviour),
+  but an exception object dropped so (a "signal" nobody listens to) is
+  reported: ``runThreads()`` raises it (see ``scheduler.unhandled_errors``).
 - Back-pressure: every inbox but "control" holds a bounded number of
   messages (``Axon.Box.QUEUE_LENGTH`` unless the owner says otherwise).  A
   ``send`` into a full one still takes the message, and the sender is held
@@ -41,7 +43,7 @@ newComponent``).
 
 from Axon.AxonExceptions import (BoxAlreadyLinkedToDestination, invalidComponentInterface,
                                  noSpaceInBox)
-from Axon.Box import Box, QUEUE_LENGTH
+from Axon.Box import Box, QUEUE_LENGTH, dropped
 from Axon.Scheduler import scheduler
 from Axon.Ipc import ipc, newComponent, producerFinished, shutdownMicroprocess  # Kamaelia hands these out here too
 
@@ -101,7 +103,9 @@ class component(object):
         if box is self._held:   # filled it in this same step and goes on
             import Axon.Seldom
             Axon.Seldom.refuse_flood(box)
-        if box.items is not None and box.put(message):
+        if box.items is None:
+            dropped(self.outboxes[boxname], box, message)
+        elif box.put(message):
             self._held = box
 
     def recv(self, boxname="inbox"):

@@ -19,7 +19,14 @@ can ever wake them, so it raises ``AxonException`` naming them instead of
 hanging (held components are named with the box they wait on).
 
 An exception raised inside a component ends ``runThreads()`` with that
-exception and its traceback.  Before it propagates, every threaded component
+exception and its traceback.  So does, by default, an exception object a
+component sends that nobody receives: out of an outbox linked nowhere (a
+client's "signal" in a Pipeline whose own "signal" is not linked), or
+into the inbox of a component that has finished.  ``unhandled_errors``
+(on the class, for every scheduler, or on ``scheduler.run``) chooses:
+``"raise"`` (the default: ``runThreads()`` raises it once the step that
+sent it ends), ``"print"`` (one line on stderr, then run on), or
+``"drop"`` (Axon's silence).  Before it propagates, every threaded component
 still running is told to stop (``shutdownMicroprocess`` on its "control"),
 every component's generator is closed (its ``finally`` blocks run), and
 ``scheduler.run`` is replaced by a fresh scheduler so the next
@@ -50,6 +57,7 @@ def _seldom():
 
 class scheduler(object):
     run = None
+    unhandled_errors = "raise"      # or "print", "drop": see the module's docstring
 
     def __init__(self):
         self._next = []          # to run next round (scheduler thread only)
@@ -64,6 +72,7 @@ class scheduler(object):
         self._stepping = False   # a component's step is running (scheduler thread)
         self._wake_after_step = []   # threaded components to wake after this step
         self._detours = {}       # component: generators suspended by WaitComplete
+        self._unhandled = None   # an exception sent to nobody, raised after the step
 
     # -- called on the scheduler's thread ------------------------------------
 
@@ -166,6 +175,10 @@ class scheduler(object):
             for comp in self._wake_after_step:
                 comp._thread_wake.release()
             self._wake_after_step = []
+        if self._unhandled is not None:
+            error = self._unhandled
+            self._unhandled = None
+            raise error
 
     def _finished(self, comp):
         comp._alive = False
@@ -182,6 +195,7 @@ class scheduler(object):
             self.wake(parent)
 
     def _abort(self):
+        self._unhandled = None      # raising already
         self._end_step()
         live = self._live
         self._live = []

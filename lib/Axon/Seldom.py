@@ -213,6 +213,31 @@ def close_detours(sched, comp):
         gen.close()
 
 
+def unhandled_error(start, end, error):
+    """An exception sent out of ``start`` reached nobody (``end`` is an
+    outbox linked nowhere, or a finished component's inbox): raise it from
+    runThreads() after this step, print it, or drop it, as the sender's
+    scheduler's ``unhandled_errors`` says."""
+    sched = start.owner.scheduler
+    mode = sched.unhandled_errors if sched is not None else "print"
+    if mode == "drop":
+        return
+    if mode == "raise" and sched is not None:
+        if sched._unhandled is None:        # the first one is the cause
+            sched._unhandled = error
+        return
+    if mode not in ("raise", "print"):
+        raise ValueError("scheduler.unhandled_errors must be 'raise', 'print' or 'drop', not %r"
+                         % (mode,))
+    import sys
+    if end.owner.outboxes.get(end.name) is end:
+        where = "linked nowhere"
+    else:
+        where = "to %s's %r, which has finished" % (end.owner.name, end.name)
+    print("Axon: %s: %s -- sent out of %s's %r, %s"
+          % (type(error).__name__, error, start.owner.name, start.name, where), file=sys.stderr)
+
+
 def deadlock(sched):
     names = []
     for comp in sched._live:

@@ -10,9 +10,14 @@
   Component.py); "control" is unbounded so a shutdown message always gets
   through.
 - ``send`` queues (box, message) for the scheduler's thread to deliver, in
-  order across all outboxes.  At most ``queuelengths`` messages wait; when
-  the queue is full ``send`` blocks (on a lock, no polling) until there is
-  room.  The wait ends early, and the message is dropped (``send`` returns
+  order across all outboxes.  At most ``queuelengths`` messages wait, and
+  at most ``out_maxbytes`` bytes of them (``bytes``, ``bytearray``,
+  ``memoryview`` and ``str`` count their length plus
+  ``Axon.Box.MESSAGE_COST``; by default the port's ``QUEUE_BYTES``, a
+  sixteenth of a MicroPython heap; a subclass sets its own after calling
+  ``__init__``; one message of any size always goes into an empty queue).
+  When the queue is full ``send`` blocks (on a lock, no polling) until
+  there is room.  The wait ends early, and the message is dropped (``send`` returns
   False), when ``shutdownMicroprocess`` waits on "control" or the
   component was stopped: the thread should then stop.  ``send_nowait``
   raises ``noSpaceInBox`` instead of waiting; ``send_wait(...,
@@ -43,9 +48,9 @@ GIL, adding an attribute from the thread grows the instance's dict while
 the scheduler's thread may be reading it, and that read can fail.
 """
 
-from axonport import allocate_lock, start_thread, acquire_timeout
+from axonport import allocate_lock, start_thread, acquire_timeout, QUEUE_BYTES
 from Axon.AxonExceptions import noSpaceInBox
-from Axon.Box import LockedBox, QUEUE_LENGTH
+from Axon.Box import LockedBox, QUEUE_LENGTH, MESSAGE_COST, SIZED
 from Axon.Component import component, no_box
 from Axon.Ipc import shutdownMicroprocess
 
@@ -80,6 +85,8 @@ class threadedcomponent(component):
         checked(type(self).__name__, (("queuelengths", queuelengths, 1, True, False),))
         self.queuelengths = queuelengths
         self._out_limit = self.queuelengths   # messages waiting to leave the thread
+        self.out_maxbytes = QUEUE_BYTES       # and their bytes
+        self._out_bytes = 0
         self._lock = allocate_lock()
         self._thread_wake = allocate_lock()
         self._thread_wake.acquire()      # held = no wake pending
@@ -114,14 +121,17 @@ class threadedcomponent(component):
             raise no_box(self, "outbox", boxname)
         lock = self._lock
         lock.acquire()
-        if self._out_count >= self._out_limit:
+        count = self._out_count
+        if count >= self._out_limit or (count and self._out_bytes >= self.out_maxbytes):
             self._out_waiting = True
             lock.release()
             return False
         self._out.append(box)
         self._out.append(message)
-        self._out_count += 1
-        if not wake and self._out_count * 2 < self._out_limit:
+        self._out_count = count = count + 1
+        if isinstance(message, SIZED):
+            self._out_bytes += len(message) + MESSAGE_COST
+        if not wake and count * 2 < self._out_limit and self._out_bytes * 2 < self.out_maxbytes:
             lock.release()
             return True
         wake = not self._drain_pending
@@ -253,19 +263,27 @@ class threadedcomponent(component):
             # held, like any sender) or refuses (its size was set).
             i = 0
             count = len(out)
+            freed = 0
             try:
                 while i < count:
-                    full = out[i].deliver(out[i + 1])
+                    message = out[i + 1]
+                    full = out[i].deliver(message)
                     i += 2
+                    if isinstance(message, SIZED):
+                        freed += len(message) + MESSAGE_COST
                     if full is not None:
                         self._held = full
                         break
             except noSpaceInBox:
                 pass
+            message = None
             lock.acquire()
             if i < count:
                 self._out[:0] = out[i:]
             self._out_count -= i // 2
+            # Recounted from nothing whenever the queue empties: a message
+            # changed in size after it was sent cannot skew the bound for good.
+            self._out_bytes = self._out_bytes - freed if self._out_count else 0
             if self._out_waiting and i > 0:
                 self._out_waiting = False
                 self._space_freed_locked()

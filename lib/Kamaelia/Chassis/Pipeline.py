@@ -8,6 +8,12 @@ Pipeline's own.  The Pipeline ends when all its children have ended.
 Messages that reached the Pipeline before it started are passed on, not
 lost.
 
+A child that has ended takes nothing more, so the Pipeline tells the one
+feeding it, if still running, to stop: one ``shutdownMicroprocess`` on
+its "control" (the seed example's file reader stops when the client has
+failed, instead of reading on into nowhere); that stop travels up the
+chain the same way.
+
 ``Pipeline(..., circular=True)`` closes the ring instead: the last child's
 "outbox" and "signal" feed the first child's "inbox" and "control", and
 nothing comes out of the Pipeline's own outboxes.  ``pipeline`` is the
@@ -15,6 +21,7 @@ same class under Kamaelia's older name.
 """
 
 from Axon.Component import component
+from Axon.Ipc import shutdownMicroprocess
 
 
 class Pipeline(component):
@@ -48,9 +55,26 @@ class Pipeline(component):
             self.link((last, "signal"), (self, "signal"), passthrough=2)
         for child in children:
             child.activate()
-        while not self.childrenDone():
+        told = []
+        while True:
+            if not self.circular:
+                _stop_feeders(children, told)
+            if self.childrenDone():
+                break
             self.pause()
             yield 1
+
+
+def _stop_feeders(children, told):
+    """shutdownMicroprocess, once, to each running child whose neighbour
+    downstream has ended."""
+    for i in range(1, len(children)):
+        feeder = children[i - 1]
+        if children[i]._done and not feeder._done and feeder not in told:
+            told.append(feeder)
+            control = feeder.inboxes.get("control")
+            if control is not None:
+                control.deliver(shutdownMicroprocess())
 
 
 pipeline = Pipeline

@@ -6,7 +6,8 @@ RateControlledFileReader(filename, readmode="bytes", rate=100000,
 
 - readmode "bytes": chunks of ``chunksize`` bytes (``bytes``); "lines":
   ``chunksize`` lines per step, each line (with its ``\\n``) one ``bytes``
-  message.  ``rate`` is bytes (or lines) per second.
+  message, read and sent one at a time.  ``rate`` is bytes (or lines) per
+  second.
 - Give ``chunksize`` or ``chunkrate`` (chunks per second), not both (a
   ValueError); with neither, ``chunkrate`` is 10, as in Kamaelia -- except
   on a small heap, where a chunk is at most an eighth of the port's
@@ -19,9 +20,11 @@ RateControlledFileReader(filename, readmode="bytes", rate=100000,
   a reader that fell behind catches up in one bigger chunk instead of a
   burst of small ones.
 - When the component after it is full the reader waits: no chunk is lost.
-  Chunks waiting to leave its thread are bounded by a quarter of the
-  port's QUEUE_BYTES (a sixteenth of the heap on MicroPython), at least
-  two chunks.
+  Chunks (or lines) waiting to leave its thread are bounded by a quarter
+  of the port's QUEUE_BYTES (a sixteenth of the heap on MicroPython), in
+  bytes: at least one chunk or line, however long.
+- When the component after it has finished, a Pipeline stops the reader
+  (see Pipeline.py): it does not read on into nowhere.
 - "signal": ``producerFinished`` after the last chunk.  A shutdown message
   on "control" stops it early; it is passed on through "signal".
 - The file is opened by the constructor, so a missing file (or a
@@ -74,29 +77,32 @@ class RateControlledFileReader(threadedcomponent):
             raise TypeError("%s: filename must be a str, not %r" % (who, filename))
         self.file = open_file(filename, "rb")
         threadedcomponent.__init__(self)
-        if readmode == "bytes":
-            # Chunks waiting to leave the thread: a quarter of QUEUE_BYTES;
-            # the inbox they go to buffers more (a full one holds them
-            # here).  Fewer chunks in flight leave a small heap room.
-            self._out_limit = max(2, QUEUE_BYTES // 4 // chunksize)
+        # The inbox they go to buffers more (a full one holds them here):
+        # fewer bytes in flight leave a small heap room.
+        self.out_maxbytes = QUEUE_BYTES // 4
         self.filename = filename
         self.readmode = readmode
         self.rate = rate
         self.chunksize = chunksize
         self.allowchunkaggregation = allowchunkaggregation
 
-    def _read(self, units):
-        """Up to ``units`` bytes or lines; an empty list at end of file."""
+    def _send_units(self, units):
+        """Read and send up to ``units`` bytes or lines, each as it is read
+        (never more than one on the heap here); False at end of file."""
         if self.readmode == "bytes":
             data = self.file.read(units)
-            return [data] if data else []
-        lines = []
+            if not data:
+                return False
+            self.send_wait(data, "outbox")
+            return True
+        readline = self.file.readline
         for _ in range(units):
-            line = self.file.readline()
+            line = readline()
             if not line:
-                break
-            lines.append(line)
-        return lines
+                return False
+            if not self.send_wait(line, "outbox"):
+                break           # stopping: "control" says how, at the loop's top
+        return True
 
     def main(self):
         try:
@@ -124,11 +130,7 @@ class RateControlledFileReader(threadedcomponent):
             units = chunk
             if self.allowchunkaggregation:
                 units = int(allowed // chunk) * chunk
-            pieces = self._read(units)
-            if not pieces:
+            if not self._send_units(units):
                 break
-            for piece in pieces:
-                if not self.send_wait(piece, "outbox"):
-                    break
             sent += units
         self.send_wait(producerFinished(self), "signal", interruptible=False)

@@ -100,8 +100,6 @@ class ThreadedTCPClient(threadedcomponent):
                       ("inbox_bytes", inbox_bytes, 1, True, True)))
         self.inbox_bytes = QUEUE_BYTES if inbox_bytes is None else inbox_bytes
         threadedcomponent.__init__(self, queuelengths=queuelengths)
-        # Received chunks waiting for the component after "outbox".
-        self._out_limit = max(2, QUEUE_BYTES // recv_size)
         self.host = host
         self.port = port
         self.initialsendmessage = initialsendmessage
