@@ -430,14 +430,20 @@ class Server:
         except OSError:
             pass
         listener.close()
+        # Bound but not listening: connections are refused, as by a server
+        # that is down, and no other server (another test's bind to port 0)
+        # can take the port meanwhile and receive the client's data.
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", self.port))
+        self.listener = sock              # stop() closes it, even while down
 
         def come_back():
             time.sleep(down_for)          # the outage being simulated
-            sock = socket.socket()
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(("127.0.0.1", self.port))
-            sock.listen(64)
-            self.listener = sock
+            try:
+                sock.listen(64)
+            except OSError:
+                return                    # stopped meanwhile
             self.accept_loop()
         threading.Thread(target=come_back, daemon=True).start()
 
