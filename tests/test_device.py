@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from conftest import ROOT, esp32like_exe, micropython_exe, mpy_path
-from serverfactory import Server
+from servers import Server
 
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import deploy as deploy_tool                                        # noqa: E402

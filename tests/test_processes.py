@@ -8,7 +8,7 @@ import time
 import pytest
 
 from runtimes import RUNTIMES, start, cpu_seconds
-from serverfactory import Server
+from servers import Server
 
 
 class LineReader:

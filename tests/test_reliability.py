@@ -18,7 +18,8 @@ import pytest
 
 from conftest import ROOT, TESTS
 from runtimes import RUNTIMES, command
-from serverfactory import Server, pattern
+from servers import Server
+from testserver import pattern
 import hashlib
 
 SCRIPT = "tests/support/fault_process.py"
