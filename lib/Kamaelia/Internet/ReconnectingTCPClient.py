@@ -38,7 +38,12 @@ Same boxes as ThreadedTCPClient; what differs:
   handed to a socket is reported in one last ``dataDropped`` before the
   ``socketShutdown`` (unless a ``shutdownMicroprocess`` came without a
   ``producerFinished`` before it): messages after one of the wrong type,
-  the backlog and the inbox when it stops.
+  the backlog and the inbox when it stops.  So every message that reached
+  "inbox" before ``producerFinished`` is sent or counted in a
+  ``dataDropped``, whether it came while connected, between attempts or
+  while connecting; "control" is read before "inbox" each time, so the
+  messages sent before a ``producerFinished`` are all in hand when it is
+  seen.
 - Arguments: ``initial_delay`` and ``max_delay`` are seconds, above 0,
   ``initial_delay <= max_delay``; ``buffer_bytes`` an int of at least 1 (or None);
   each is checked by the constructor (a ValueError naming it).
@@ -101,19 +106,20 @@ class ReconnectingTCPClient(ThreadedTCPClient):
                 delay = self.initial_delay
             if self._error is not None:
                 self.send_wait(self._error, "signal", interruptible=False)
-            if self._fatal is not None:
-                self.send_wait(self._fatal, "signal", interruptible=False)
-                break
-            if stopped:
+            if stopped or self._fatal is not None:
                 break
             if self._came_up:
                 self.send_wait(disconnected(self.host, self.port), "signal", interruptible=False)
-            if self._finishing:
-                self._drop(len(self._backlog), self._backlog_size)
-                break
-            if self._wait(delay * (1 - random_fraction() / 2)):
+            # After producerFinished one attempt was made: what it could not
+            # deliver is reported below.
+            if self._finishing or self._wait(delay * (1 - random_fraction() / 2)):
                 break
             delay = min(delay * 2, self.max_delay)
+        if self._fatal is not None:
+            self.send_wait(self._fatal, "signal", interruptible=False)
+        # Everything that reached "inbox" and no socket took: the backlog,
+        # what came after a message of the wrong type, and what still waits
+        # (the inbox closes now: later arrivals are dropped, as they would be).
         left = self.inboxes["inbox"].close(True)
         nbytes = self._backlog_size + self._lost
         for data in left:
@@ -129,11 +135,11 @@ class ReconnectingTCPClient(ThreadedTCPClient):
 
     def _wait(self, seconds):
         """Sleep before the next attempt, keeping the inbox moving into the
-        backlog.  True if told to stop meanwhile."""
+        backlog.  True if told to stop meanwhile (or a message of the wrong
+        type came)."""
         start = ticks_ms()
         while True:
-            self._absorb()
-            if self._fatal is not None or self._take_control():
+            if self._poll() or self._fatal is not None:
                 return True
             if self._finishing:
                 return False            # one more attempt to deliver the backlog
@@ -141,6 +147,20 @@ class ReconnectingTCPClient(ThreadedTCPClient):
             if left <= 0:
                 return False
             self.pause(left)
+
+    def _poll(self):
+        """Act on "control", then move "inbox" into the backlog, in that
+        order: a producer's messages reach "inbox" before its
+        producerFinished reaches "control", so once one is seen here every
+        message sent before it is in the backlog, and is sent or reported
+        with it.  (The other order would let a producer's last messages
+        and its producerFinished arrive in between, and the client finish
+        with them unsent while a connection could take them.)  True if
+        told to stop now."""
+        if self._take_control():
+            return True
+        self._absorb()
+        return False
 
     def _take_control(self):
         """Act on what waits on "control"; True if told to stop now."""
@@ -180,16 +200,9 @@ class ReconnectingTCPClient(ThreadedTCPClient):
             del backlog[:count]
             self.send_wait(dataDropped(dropped, count), "signal", interruptible=False)
 
-    def _drop(self, count, nbytes):
-        if count:
-            del self._backlog[:count]
-            self._backlog_size -= nbytes
-            self.send_wait(dataDropped(nbytes, count), "signal", interruptible=False)
-
     def _serve(self, sock):
         while True:
-            self._absorb()
-            if self._take_control():
+            if self._poll():
                 return True
             if self._backlog:
                 self._flush(sock)
