@@ -5,11 +5,11 @@ and however the producer's last step falls between the client's reads of
 "inbox" and "control".  (Apart from case_reconnect.py so that each
 module's tests fit a board-sized heap.)"""
 
-from axonport import allocate_lock
+from axonport import allocate_lock, ticks_ms, ticks_diff
 from Axon.ThreadedComponent import threadedcomponent
-from Axon.Ipc import producerFinished
+from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.Internet.ReconnectingTCPClient import ReconnectingTCPClient, dataDropped
-from testkit import TestServer
+from testkit import TestServer, Source
 from scripted import Script, wait_ms, at_once, feed, finish_then_stop_while_connecting
 
 THREAD_RACES = ["test_a_last_step_between_inbox_and_control_is_sent",
@@ -17,7 +17,9 @@ THREAD_RACES = ["test_a_last_step_between_inbox_and_control_is_sent",
                 "test_a_producer_sending_while_down_then_finishing_is_counted_exactly",
                 "test_a_producer_sending_while_up_then_finishing_is_all_sent",
                 "test_a_wrong_type_during_the_backoff_is_reported",
-                "test_stop_after_producer_finished_while_connecting_reports_the_inbox"]
+                "test_stop_after_producer_finished_while_connecting_reports_the_inbox",
+                "test_producer_finished_then_stop_while_down_reports_the_backlog",
+                "test_nothing_is_dropped_while_connected"]
 
 
 def kinds(signals):
@@ -32,9 +34,7 @@ def dropped(signals):
 
 class Finale(threadedcomponent):
     """A producer's last step: ``messages`` out of "outbox", then
-    producerFinished out of "control", once ``go`` is released."""
-
-    Outboxes = {"outbox": "", "signal": "", "control": ""}
+    producerFinished out of "signal", once ``go`` is released."""
 
     def __init__(self, messages):
         threadedcomponent.__init__(self)
@@ -46,7 +46,7 @@ class Finale(threadedcomponent):
         self.go.acquire()
         for msg in self.messages:
             self.send_wait(msg, interruptible=False)
-        self.send_wait(producerFinished(), "control", interruptible=False)
+        self.send_wait(producerFinished(), "signal", interruptible=False)
 
 
 class WideGap(ReconnectingTCPClient):
@@ -62,8 +62,8 @@ class WideGap(ReconnectingTCPClient):
         self.when_up = when_up
         self.opened = False
 
-    def _absorb(self):
-        ReconnectingTCPClient._absorb(self)
+    def _absorb(self, connected):
+        ReconnectingTCPClient._absorb(self, connected)
         if self.opened or (self.when_up and not self._came_up):
             return
         self.opened = True
@@ -107,7 +107,7 @@ def paced(count, size, burst, gap_ms):
 
     for i in range(count):
         yield (gap if i % burst == 0 else at_once), message, "outbox"
-    yield at_once, producerFinished(), "control"
+    yield at_once, producerFinished(), "signal"
 
 
 def paced_upload(server):
@@ -132,8 +132,8 @@ def test_a_producer_sending_while_down_then_finishing_is_counted_exactly():
 def test_a_producer_sending_while_up_then_finishing_is_all_sent():
     server = TestServer("sink")
     signals = paced_upload(server)
-    assert server.result()["bytes"] == 20000, server.result()
-    assert kinds(signals) == ["connected", "socketShutdown"], kinds(signals)
+    got = server.result()["bytes"]
+    assert (got, kinds(signals)) == (20000, ["connected", "socketShutdown"]), (got, signals)
 
 
 def test_a_wrong_type_during_the_backoff_is_reported():
@@ -142,7 +142,7 @@ def test_a_wrong_type_during_the_backoff_is_reported():
     # after it are reported as dropped.
     server = TestServer("refused")
     steps = [(at_once, message, "outbox") for message in (b"ok", 42, b"never")]
-    steps.append((at_once, producerFinished(), "control"))
+    steps.append((at_once, producerFinished(), "signal"))
     k = feed(ReconnectingTCPClient("127.0.0.1", server.port, initial_delay=0.05), Script(steps))
     names = kinds(k.signals)
     assert names[-3:] == ["TypeError", "dataDropped", "socketShutdown"], names
@@ -160,3 +160,30 @@ def test_stop_after_producer_finished_while_connecting_reports_the_inbox():
     assert kinds(signals) == ["dataDropped", "socketShutdown"], kinds(signals)
     assert dropped(signals) == (500, 5), signals
     assert 0 <= delay <= 600, delay
+
+
+def test_producer_finished_then_stop_while_down_reports_the_backlog():
+    # Both may be read together in the backoff (or the stop after the one
+    # attempt producerFinished makes): a stop after producerFinished.
+    server = TestServer("refused")
+    steps = [(at_once, b"v" * 100, "outbox")] * 5
+    steps.append((at_once, producerFinished(), "signal"))
+    steps.append((at_once, shutdownMicroprocess(), "signal"))
+    start = ticks_ms()
+    k = feed(ReconnectingTCPClient("127.0.0.1", server.port, initial_delay=5, max_delay=5),
+             Script(steps))
+    assert ticks_diff(ticks_ms(), start) < 1500
+    assert dropped(k.signals) == (500, 5), k.signals
+    assert kinds(k.signals)[-1] == "socketShutdown", kinds(k.signals)
+
+
+def test_nothing_is_dropped_while_connected():
+    # 4000 bytes waiting in "inbox" when the connection comes up, with a
+    # backlog of 150 bytes: connected, the client writes them all (the
+    # inbox holds the producer back), where a backlog that dropped beyond
+    # buffer_bytes would keep only the last message.
+    server = TestServer("sink")
+    client = ReconnectingTCPClient("127.0.0.1", server.port, buffer_bytes=150)
+    k = feed(client, Source([b"m" * 100] * 40, finish=producerFinished()))
+    got = server.result()["bytes"]
+    assert (got, kinds(k.signals)) == (4000, ["connected", "socketShutdown"]), (got, k.signals)

@@ -48,14 +48,14 @@ def at_once():
 
 
 def feed(client, producer):
-    """``producer``'s "outbox" into ``client``'s "inbox", its "control"
-    outbox into the client's "control", the client's "signal" into a
-    Collector; runs them and returns the Collector."""
+    """``producer``'s "outbox" into ``client``'s "inbox", its "signal"
+    into the client's "control", the client's "signal" into a Collector;
+    runs them and returns the Collector."""
     from Kamaelia.Chassis.Graphline import Graphline
     k = Collector()
     Graphline(P=producer, C=client, OUT=k,
               linkages={("P", "outbox"): ("C", "inbox"),
-                        ("P", "control"): ("C", "control"),
+                        ("P", "signal"): ("C", "control"),
                         ("C", "signal"): ("OUT", "control")}).activate()
     scheduler.run.runThreads()
     return k
@@ -68,13 +68,13 @@ def finish_then_stop_while_connecting(client, count=5, size=100):
     still connecting.  Returns the client's signals and the milliseconds
     from the stop to its socketShutdown."""
     steps = [(at_once, b"w" * size, "outbox")] * count
-    steps.append((at_once, producerFinished(), "control"))
+    steps.append((at_once, producerFinished(), "signal"))
     stop = [None]
 
     def later():
         wait_ms(300)
         stop[0] = ticks_ms()
 
-    steps.append((later, shutdownMicroprocess(), "control"))
+    steps.append((later, shutdownMicroprocess(), "signal"))
     k = feed(client, Script(steps))
     return k.signals, ticks_diff(k.signal_ms[-1], stop[0])

@@ -24,6 +24,8 @@ Same boxes as ThreadedTCPClient; what differs:
   had accepted when its connection broke may never have reached the server
   (TCP cannot tell); bytes it had not accepted are sent again first on the
   next connection.  One message larger than ``buffer_bytes`` is kept alone.
+  While connected nothing is dropped: a producer faster than the
+  connection is held back by the inbox's bounds, as with ThreadedTCPClient.
   ``buffer_bytes`` follows the heap as the other defaults do: half the
   port's QUEUE_BYTES, at most 16384 (16 KB on CPython and on MicroPython's
   default heap, 4 KB on a 128 KB one, 2 KB on 64 KB).
@@ -148,7 +150,7 @@ class ReconnectingTCPClient(ThreadedTCPClient):
                 return False
             self.pause(left)
 
-    def _poll(self):
+    def _poll(self, connected=False):
         """Act on "control", then move "inbox" into the backlog, in that
         order: a producer's messages reach "inbox" before its
         producerFinished reaches "control", so once one is seen here every
@@ -159,7 +161,7 @@ class ReconnectingTCPClient(ThreadedTCPClient):
         told to stop now."""
         if self._take_control():
             return True
-        self._absorb()
+        self._absorb(connected)
         return False
 
     def _take_control(self):
@@ -173,9 +175,12 @@ class ReconnectingTCPClient(ThreadedTCPClient):
                 self._finishing = True
         return False
 
-    def _absorb(self):
-        """Move what waits in "inbox" to the backlog, dropping the oldest
-        beyond ``buffer_bytes``."""
+    def _absorb(self, connected):
+        """Move what waits in "inbox" to the backlog.  Disconnected, drop
+        the oldest beyond ``buffer_bytes``.  Connected, drop nothing: the
+        socket is about to take it, and until the next take the batch still
+        counts against the inbox's byte bound, which holds a faster
+        producer back instead."""
         backlog = self._backlog
         inbox = self.inboxes["inbox"]
         for data in inbox.take_all():
@@ -190,6 +195,8 @@ class ReconnectingTCPClient(ThreadedTCPClient):
                 continue
             backlog.append(data)
             self._backlog_size += len(data)
+        if connected:
+            return
         inbox.release_taken()           # the backlog bounds them from here
         count = dropped = 0
         while self._backlog_size > self.buffer_bytes and len(backlog) - count > 1:
@@ -202,7 +209,7 @@ class ReconnectingTCPClient(ThreadedTCPClient):
 
     def _serve(self, sock):
         while True:
-            if self._poll():
+            if self._poll(True):
                 return True
             if self._backlog:
                 self._flush(sock)
