@@ -185,5 +185,6 @@ def test_nothing_is_dropped_while_connected():
     server = TestServer("sink")
     client = ReconnectingTCPClient("127.0.0.1", server.port, buffer_bytes=150)
     k = feed(client, Source([b"m" * 100] * 40, finish=producerFinished()))
-    got = server.result()["bytes"]
-    assert (got, kinds(k.signals)) == (4000, ["connected", "socketShutdown"]), (got, k.signals)
+    result = server.result()
+    assert (result["bytes"], result["connections"], kinds(k.signals)) == (
+        4000, 1, ["connected", "socketShutdown"]), (result, k.signals)
