@@ -153,7 +153,9 @@ class Server:
         self.port = self.listener.getsockname()[1]
         self.conns = []
         if kind == "refused":
-            self.listener.close()
+            # Bound but not listening: connections are refused, and no
+            # other test's server can take the port (and a retrying
+            # client's data) until stop() closes it.
             self.record.done.set()
             return
         if kind == "full":
