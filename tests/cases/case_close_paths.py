@@ -13,7 +13,9 @@ while connecting.
   reported, exactly (what the socket took, counted by statistics, plus
   the report, is what reached the inbox).
 - shutdownMicroprocess while connecting ends the connect within stop_poll,
-  with no error, also with connect_timeout=None.
+  with no error, also with connect_timeout=None; after a producerFinished
+  (which the client had not yet read) what waited in the inbox is
+  reported.
 """
 
 import os
@@ -27,6 +29,7 @@ from Kamaelia.File.Reading import RateControlledFileReader
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
 from testkit import (TestServer, Collector, Trigger, Repeat, pattern, prefix_sha256,
                      write_pattern_file)
+from scripted import wait_ms, finish_then_stop_while_connecting
 
 DEADLINES = {"test_a_server_that_half_closes_and_is_busy_gets_all_8_mb": 40,
              "test_stop_after_producer_finished_reports_exactly_what_was_not_sent": 30}
@@ -35,7 +38,8 @@ THREAD_RACES = ["test_a_server_that_half_closes_and_is_busy_gets_all_8_mb",
                 "test_a_paced_producer_after_a_half_close_loses_nothing",
                 "test_stop_after_producer_finished_reports_exactly_what_was_not_sent",
                 "test_shutdown_while_connecting_is_prompt",
-                "test_shutdown_while_connecting_without_a_timeout_is_prompt"]
+                "test_shutdown_while_connecting_without_a_timeout_is_prompt",
+                "test_stop_after_producer_finished_while_connecting_reports_the_inbox"]
 
 STOP_BOUND_MS = 200 + 400       # stop_poll (0.2 s default) + margin
 MB8 = 8 * 1024 * 1024
@@ -113,7 +117,7 @@ def test_stop_after_producer_finished_reports_exactly_what_was_not_sent():
 def stop_while_connecting(**options):
     server = TestServer("full")          # connecting never completes
     client = ThreadedTCPClient("127.0.0.1", server.port, **options)
-    trigger = Trigger(lambda: _wait_ms(500), shutdownMicroprocess())
+    trigger = Trigger(lambda: wait_ms(500), shutdownMicroprocess())
     k = Collector()
     Graphline(STOP=trigger, CLIENT=client, OUT=k,
               linkages={("STOP", "outbox"): ("CLIENT", "control"),
@@ -125,16 +129,6 @@ def stop_while_connecting(**options):
     assert 0 <= delay <= STOP_BOUND_MS, delay
 
 
-def _wait_ms(ms):
-    """Block this (the Trigger's) thread for ``ms`` milliseconds: the
-    delay before the stop is what the test is about, not a wait for an
-    event."""
-    from axonport import allocate_lock, acquire_timeout
-    lock = allocate_lock()
-    lock.acquire()
-    acquire_timeout(lock, ms / 1000)
-
-
 def test_shutdown_while_connecting_is_prompt():
     # Seen before: it took effect at connect_timeout (9.5 s later), and
     # reported a TimeoutError anyway.
@@ -144,3 +138,16 @@ def test_shutdown_while_connecting_is_prompt():
 def test_shutdown_while_connecting_without_a_timeout_is_prompt():
     # Seen before: with connect_timeout=None it never ended.
     stop_while_connecting(connect_timeout=None)
+
+
+def test_stop_after_producer_finished_while_connecting_reports_the_inbox():
+    # The stop is found while connecting, with the producerFinished ahead
+    # of it not yet read: it is a stop after producerFinished all the same.
+    server = TestServer("full")
+    signals, delay = finish_then_stop_while_connecting(
+        ThreadedTCPClient("127.0.0.1", server.port))
+    server.stop()
+    names = [type(s).__name__ for s in signals]
+    assert names == ["dataNotSent", "socketShutdown"], names
+    assert signals[0].nbytes == 500, signals[0].nbytes
+    assert 0 <= delay <= STOP_BOUND_MS, delay

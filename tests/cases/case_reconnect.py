@@ -10,27 +10,14 @@ from Kamaelia.Chassis.Graphline import Graphline
 from Kamaelia.Internet.ReconnectingTCPClient import (
     ReconnectingTCPClient, connected, disconnected, dataDropped)
 from testkit import TestServer, Source, Collector, Trigger, large_messages, sha256_stream
+from scripted import Script
 
 DEADLINES = {"test_server_down_for_a_while_then_back": 30,
              "test_reconnects_after_the_server_drops_the_connection": 30}
 
 THREAD_RACES = ["test_reconnects_after_the_server_drops_the_connection",
-                "test_stop_during_backoff_is_prompt"]
-
-
-class Script(threadedcomponent):
-    """Runs (condition, message, box) steps in order from its thread."""
-
-    Outboxes = {"outbox": "", "signal": "", "control": ""}
-
-    def __init__(self, steps):
-        threadedcomponent.__init__(self)
-        self.steps = steps
-
-    def main(self):
-        for condition, message, box in self.steps:
-            condition()
-            self.send_wait(message, box, interruptible=False)
+                "test_stop_during_backoff_is_prompt",
+                "test_data_dropped_while_down_is_reported"]
 
 
 def kinds(signals):

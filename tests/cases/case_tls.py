@@ -1,6 +1,6 @@
 """TLS (ssl=...) and connection statistics of ThreadedTCPClient."""
 
-from axonport import ticks_diff
+from axonport import ticks_diff, QUEUE_BYTES
 from Axon.Scheduler import scheduler
 from Axon.ThreadedComponent import threadedcomponent
 from Axon.Ipc import producerFinished, shutdownMicroprocess
@@ -10,14 +10,17 @@ from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Chassis.Graphline import Graphline
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
 from testkit import (TestServer, Source, Collector, Digest, Trigger, other_ca, tls_context,
-                     echo_through, seeded_pieces, sha256_stream, error_unsent_shutdown)
+                     echo_through, seeded_pieces, sha256_stream, error_unsent_shutdown,
+                     pattern)
 
 DEADLINES = {"test_tls_echo_is_exact_and_verified": 30}
 
 THREAD_RACES = ["test_tls_shutdown_is_prompt_against_a_silent_server",
                 "test_tls_close_sends_close_notify_and_the_answer_after_it_arrives",
                 "test_tls_shutdown_during_a_stalled_handshake_is_prompt",
-                "test_tls_handshake_timeout_names_host_and_port"]
+                "test_tls_handshake_timeout_names_host_and_port",
+                "test_statistics_on_request",
+                "test_statistics_never_count_less_than_the_server_has"]
 
 
 def error_then_shutdown(client):
@@ -138,6 +141,8 @@ class StatsWatcher(Collector):
 
 
 def test_statistics_on_request():
+    # Asked once the server has all 300 bytes: the answer counts them all
+    # (bytes_sent counts a send before it can reach the server).
     server = TestServer("sink")
     client = ThreadedTCPClient("127.0.0.1", server.port, statistics=True)
     watcher = StatsWatcher()
@@ -154,6 +159,56 @@ def test_statistics_on_request():
     assert isinstance(stats, connectionStatistics), stats
     assert (stats.bytes_sent, stats.connects, stats.errors) == (300, 1, 0), stats
     assert isinstance(watcher.signals[0], socketShutdown)
+
+
+class SendThenAsk(threadedcomponent):
+    """``rounds`` times: ``message`` to the client, then, as soon as the
+    server has any of it, a statistics request (out of "signal", as is
+    producerFinished at the end); ``pairs``: the server's count then, and
+    the bytes_sent answered."""
+
+    def __init__(self, server, message, rounds):
+        threadedcomponent.__init__(self)
+        self.server = server
+        self.message = message
+        self.rounds = rounds
+        self.pairs = []
+
+    def main(self):
+        sent = 0
+        for _ in range(self.rounds):
+            self.send_wait(self.message, interruptible=False)
+            seen = self.server.wait_bytes(sent + 1)["bytes"]
+            sent += len(self.message)
+            self.send_wait(statisticsRequest(), "signal", interruptible=False)
+            while not self.dataReady("inbox"):
+                self.pause()
+            self.pairs.append((seen, self.recv("inbox").bytes_sent))
+        self.send_wait(producerFinished(), "signal", interruptible=False)
+
+
+def test_statistics_never_count_less_than_the_server_has():
+    # Asked as soon as the server has the first bytes of a message, often
+    # while the client's send of it is still under way: the answer counts
+    # at least what the server has, and never more than was handed over.
+    size = min(65536, QUEUE_BYTES // 2)
+    rounds = 32
+    server = TestServer("sink")
+    client = ThreadedTCPClient("127.0.0.1", server.port, statistics=True)
+    asker = SendThenAsk(server, pattern(size), rounds)
+    k = Collector()
+    Graphline(ASK=asker, CLIENT=client, OUT=k,
+              linkages={("ASK", "outbox"): ("CLIENT", "inbox"),
+                        ("ASK", "signal"): ("CLIENT", "control"),
+                        ("CLIENT", "stats"): ("ASK", "inbox"),
+                        ("CLIENT", "signal"): ("OUT", "control")}).activate()
+    scheduler.run.runThreads()
+    for i, (seen, sent) in enumerate(asker.pairs):
+        assert seen <= sent <= (i + 1) * size, (i, asker.pairs)
+    assert len(asker.pairs) == rounds, asker.pairs
+    total = rounds * size
+    assert client.statistics().bytes_sent == total == server.result()["bytes"]
+    assert [type(s) for s in k.signals] == [socketShutdown], k.signals
 
 
 class AskThenFinish(threadedcomponent):

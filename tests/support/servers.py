@@ -507,7 +507,9 @@ def forever(server, conn, piece=16384, seed=0, reset_after=None):
 
 
 def _refused_setup(server):
-    server.listener.close()
+    # Bound but not listening: connections are refused, and no other
+    # test's server can take the port (and a retrying client's data) until
+    # stop() closes it.
     return False
 
 

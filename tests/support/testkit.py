@@ -14,6 +14,7 @@ checked by a running SHA-256 as they arrive.
 - ``Source``, ``Collector``, ``Digest``, ``InOrder``, ``Trigger``:
   components that feed a component under test, record (or hash, or check
   in order) what comes out of it, or send a message when a condition holds.
+  (``Script`` and its helpers are in scripted.py.)
 - ``SkipTest``: raised by a test that cannot run on this runtime
   (``need_module``); the harness reports it as a skip with its reason.
 """

@@ -24,6 +24,8 @@ Same boxes as ThreadedTCPClient; what differs:
   had accepted when its connection broke may never have reached the server
   (TCP cannot tell); bytes it had not accepted are sent again first on the
   next connection.  One message larger than ``buffer_bytes`` is kept alone.
+  While connected nothing is dropped: a producer faster than the
+  connection is held back by the inbox's bounds, as with ThreadedTCPClient.
   ``buffer_bytes`` follows the heap as the other defaults do: half the
   port's QUEUE_BYTES, at most 16384 (16 KB on CPython and on MicroPython's
   default heap, 4 KB on a 128 KB one, 2 KB on 64 KB).
@@ -38,7 +40,12 @@ Same boxes as ThreadedTCPClient; what differs:
   handed to a socket is reported in one last ``dataDropped`` before the
   ``socketShutdown`` (unless a ``shutdownMicroprocess`` came without a
   ``producerFinished`` before it): messages after one of the wrong type,
-  the backlog and the inbox when it stops.
+  the backlog and the inbox when it stops.  So every message that reached
+  "inbox" before ``producerFinished`` is sent or counted in a
+  ``dataDropped``, whether it came while connected, between attempts or
+  while connecting; "control" is read before "inbox" each time, so the
+  messages sent before a ``producerFinished`` are all in hand when it is
+  seen.
 - Arguments: ``initial_delay`` and ``max_delay`` are seconds, above 0,
   ``initial_delay <= max_delay``; ``buffer_bytes`` an int of at least 1 (or None);
   each is checked by the constructor (a ValueError naming it).
@@ -101,19 +108,20 @@ class ReconnectingTCPClient(ThreadedTCPClient):
                 delay = self.initial_delay
             if self._error is not None:
                 self.send_wait(self._error, "signal", interruptible=False)
-            if self._fatal is not None:
-                self.send_wait(self._fatal, "signal", interruptible=False)
-                break
-            if stopped:
+            if stopped or self._fatal is not None:
                 break
             if self._came_up:
                 self.send_wait(disconnected(self.host, self.port), "signal", interruptible=False)
-            if self._finishing:
-                self._drop(len(self._backlog), self._backlog_size)
-                break
-            if self._wait(delay * (1 - random_fraction() / 2)):
+            # After producerFinished one attempt was made: what it could not
+            # deliver is reported below.
+            if self._finishing or self._wait(delay * (1 - random_fraction() / 2)):
                 break
             delay = min(delay * 2, self.max_delay)
+        if self._fatal is not None:
+            self.send_wait(self._fatal, "signal", interruptible=False)
+        # Everything that reached "inbox" and no socket took: the backlog,
+        # what came after a message of the wrong type, and what still waits
+        # (the inbox closes now: later arrivals are dropped, as they would be).
         left = self.inboxes["inbox"].close(True)
         nbytes = self._backlog_size + self._lost
         for data in left:
@@ -129,11 +137,11 @@ class ReconnectingTCPClient(ThreadedTCPClient):
 
     def _wait(self, seconds):
         """Sleep before the next attempt, keeping the inbox moving into the
-        backlog.  True if told to stop meanwhile."""
+        backlog.  True if told to stop meanwhile (or a message of the wrong
+        type came)."""
         start = ticks_ms()
         while True:
-            self._absorb()
-            if self._fatal is not None or self._take_control():
+            if self._poll() or self._fatal is not None:
                 return True
             if self._finishing:
                 return False            # one more attempt to deliver the backlog
@@ -141,6 +149,20 @@ class ReconnectingTCPClient(ThreadedTCPClient):
             if left <= 0:
                 return False
             self.pause(left)
+
+    def _poll(self, connected=False):
+        """Act on "control", then move "inbox" into the backlog, in that
+        order: a producer's messages reach "inbox" before its
+        producerFinished reaches "control", so once one is seen here every
+        message sent before it is in the backlog, and is sent or reported
+        with it.  (The other order would let a producer's last messages
+        and its producerFinished arrive in between, and the client finish
+        with them unsent while a connection could take them.)  True if
+        told to stop now."""
+        if self._take_control():
+            return True
+        self._absorb(connected)
+        return False
 
     def _take_control(self):
         """Act on what waits on "control"; True if told to stop now."""
@@ -153,9 +175,12 @@ class ReconnectingTCPClient(ThreadedTCPClient):
                 self._finishing = True
         return False
 
-    def _absorb(self):
-        """Move what waits in "inbox" to the backlog, dropping the oldest
-        beyond ``buffer_bytes``."""
+    def _absorb(self, connected):
+        """Move what waits in "inbox" to the backlog.  Disconnected, drop
+        the oldest beyond ``buffer_bytes``.  Connected, drop nothing: the
+        socket is about to take it, and until the next take the batch still
+        counts against the inbox's byte bound, which holds a faster
+        producer back instead."""
         backlog = self._backlog
         inbox = self.inboxes["inbox"]
         for data in inbox.take_all():
@@ -170,6 +195,8 @@ class ReconnectingTCPClient(ThreadedTCPClient):
                 continue
             backlog.append(data)
             self._backlog_size += len(data)
+        if connected:
+            return
         inbox.release_taken()           # the backlog bounds them from here
         count = dropped = 0
         while self._backlog_size > self.buffer_bytes and len(backlog) - count > 1:
@@ -180,16 +207,9 @@ class ReconnectingTCPClient(ThreadedTCPClient):
             del backlog[:count]
             self.send_wait(dataDropped(dropped, count), "signal", interruptible=False)
 
-    def _drop(self, count, nbytes):
-        if count:
-            del self._backlog[:count]
-            self._backlog_size -= nbytes
-            self.send_wait(dataDropped(nbytes, count), "signal", interruptible=False)
-
     def _serve(self, sock):
         while True:
-            self._absorb()
-            if self._take_control():
+            if self._poll(True):
                 return True
             if self._backlog:
                 self._flush(sock)

@@ -11,10 +11,23 @@ With ``statistics=True``:
   "stats" outbox as soon as it arrives (by the scheduler's thread; the
   client's thread never sees it).  A client without statistics ignores the
   request (it has no "stats" outbox to answer on).
-- The counters: ``bytes_sent`` (taken by the socket), ``bytes_received``,
-  ``connects`` (connections that came up, after the TLS handshake with
-  ``ssl=``), ``errors`` (connection attempts and connections that ended in
-  an error).  Each is written by one thread only, so no lock is needed.
+- The counters: ``bytes_sent``, ``bytes_received``, ``connects``
+  (connections that came up, after the TLS handshake with ``ssl=``),
+  ``errors`` (connection attempts and connections that ended in an error).
+  Each is written by one thread only, so no lock is needed.
+- What a snapshot promises: each counter already counts everything the
+  other side of it can have seen.  ``bytes_sent`` counts bytes as they
+  are handed to the socket, before the send: once the server has received
+  n bytes, any snapshot taken after that says at least n (the server can
+  read a send's bytes before the call returns).  During a send it may
+  also count what that send has not yet handed over (at most one send:
+  ``send_buffer`` bytes, or one larger message); between sends, and after
+  the client has ended, it is exactly what the sockets took (the part of
+  a partial or failed send they did not take is subtracted again).
+  ``bytes_received`` counts a chunk before it goes out of "outbox", so
+  what a component has received is counted; ``connects`` and ``errors``
+  count before the connection's first byte or the error's report on
+  "signal".
 - Counting costs one more Python call per socket send and recv.
 """
 
@@ -46,8 +59,17 @@ class _CountingSocket(object):
         self.counts = counts
 
     def send(self, data):
-        count = self.sock.send(data)
-        self.counts.bytes_sent += count           # the writer thread only
+        # Counted before the send (the writer thread only): the server may
+        # read these bytes, and someone ask for statistics, before the call
+        # returns.  What the socket did not take is taken back after.
+        counts = self.counts
+        size = len(data)
+        counts.bytes_sent += size
+        count = 0
+        try:
+            count = self.sock.send(data)
+        finally:
+            counts.bytes_sent -= size - count
         return count
 
     def recv(self, size):

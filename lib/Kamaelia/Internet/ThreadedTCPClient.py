@@ -186,7 +186,10 @@ class ThreadedTCPClient(threadedcomponent):
         except _Abandoned:
             stopped = self._control_has(shutdownMicroprocess)
             if stopped and self._abort is False:
-                self._abort = True
+                # A producerFinished waits unread beside the stop (the wait
+                # was a connect or a write): what goes unsent is reported,
+                # as when the producerFinished is read first.
+                self._abort = None if self._control_has(producerFinished) else True
         except Exception as exc:
             self._record(exc)
         graceful = self._graceful and self._error is None
