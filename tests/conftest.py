@@ -31,7 +31,7 @@ def micropython_exe():
 ESP32LIKE_HEAP = "96K"
 ESP32LIKE_STACK = 16384
 # Modules the ESP32-like build leaves out (tools/esp32like.py builds it
-# without SSL); a test that needs one is skipped there (testkit.need_module).
+# without SSL); a test that needs one is skipped there (checks.need_module).
 ESP32LIKE_LACKS = ("ssl",)
 _esp32like = {}
 

@@ -16,8 +16,8 @@ and the case module compiled to .mpy (as on a board: compiling sources
 would need more heap than the test itself).
 
 A test that cannot run on a runtime (it needs a module that build lacks:
-conftest.ESP32LIKE_LACKS, see testkit.need_module) raises
-testkit.SkipTest; it is reported as a skip with its reason.
+conftest.ESP32LIKE_LACKS, see checks.need_module) raises
+checks.SkipTest; it is reported as a skip with its reason.
 """
 
 import os

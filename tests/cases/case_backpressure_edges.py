@@ -9,7 +9,9 @@ from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
 from axonport import allocate_lock, acquire_timeout, ticks_ms, ticks_diff
-from testkit import Collector, TestServer, large_messages, sha256_stream
+from testserver import TestServer
+from payloads import large_messages, sha256_stream
+from components import Collector
 
 DEADLINES = {"test_a_polling_thread_and_a_bursting_producer_never_deadlock": 30}
 

@@ -12,7 +12,8 @@ from Axon.Scheduler import scheduler
 from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.File.Reading import RateControlledFileReader
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
-from testkit import TestServer, write_pattern_file
+from testserver import TestServer
+from payloads import write_pattern_file
 
 DEADLINES = {"test_a_component_that_never_pauses_does_not_starve_the_threads": 30}
 
@@ -73,7 +74,7 @@ class _WriterOutOfMemory(ThreadedTCPClient):
 
 def _run_to_signals(client, messages):
     from Axon.Ipc import producerFinished
-    from testkit import Source, Collector
+    from components import Source, Collector
     k = Collector()
     Pipeline(Source(messages, finish=producerFinished()), client, k).activate()
     scheduler.run.runThreads()
@@ -98,7 +99,7 @@ def test_memory_error_in_the_writer_thread_is_reported_and_the_client_ends():
 
 def test_memory_error_in_a_threaded_component_ends_run_threads():
     from Axon.ThreadedComponent import threadedcomponent
-    from testkit import run_expecting
+    from checks import run_expecting
 
     class OutOfMemory(threadedcomponent):
         def main(self):

@@ -3,7 +3,7 @@
 from Axon.Component import component
 from Axon.Scheduler import scheduler
 from Axon.AxonExceptions import noSpaceInBox, BoxAlreadyLinkedToDestination, invalidComponentInterface
-from testkit import Source, Collector
+from components import Source, Collector
 from Axon.Ipc import producerFinished
 
 

@@ -5,7 +5,7 @@ from Axon.Scheduler import scheduler
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Chassis.Graphline import Graphline
-from testkit import Source, Collector
+from components import Source, Collector
 
 
 class Double(component):

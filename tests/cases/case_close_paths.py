@@ -27,8 +27,9 @@ from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Chassis.Graphline import Graphline
 from Kamaelia.File.Reading import RateControlledFileReader
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
-from testkit import (TestServer, Collector, Trigger, Repeat, pattern, prefix_sha256,
-                     write_pattern_file)
+from testserver import TestServer, pattern, prefix_sha256
+from payloads import write_pattern_file
+from components import Collector, Trigger, Repeat
 from scripted import wait_ms, finish_then_stop_while_connecting
 
 DEADLINES = {"test_a_server_that_half_closes_and_is_busy_gets_all_8_mb": 40,

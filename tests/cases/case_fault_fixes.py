@@ -13,15 +13,17 @@
   for a queue nobody drains.
 """
 
-from axonport import ticks_ms, ticks_diff
+from axonport import ticks_diff
 from Axon.Scheduler import scheduler
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.IPC import socketShutdown
 from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Chassis.Graphline import Graphline
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
-from testkit import (run_expecting, TestServer, Source, Collector, Trigger, Repeat, Digest, Raiser,
-                     pattern, prefix_sha256, seeded_pieces, sha256_stream)
+from testserver import TestServer, pattern, prefix_sha256
+from payloads import seeded_pieces, sha256_stream
+from components import Source, Collector, Trigger, Repeat, Digest, Raiser
+from checks import run_expecting
 
 STOP_BOUND_MS = 200 + 400       # stop_poll (0.2 s default) + margin
 

@@ -21,10 +21,10 @@ from Kamaelia.IPC import socketShutdown
 from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Chassis.Graphline import Graphline
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
-from testkit import (run_expecting, TestServer, Source, Collector, Trigger, Digest, Repeat, Raiser,
-                     pattern, sha256hex, prefix_sha256, pattern_pieces, seeded_pieces,
-                     sha256_stream, large_messages, IS_MICROPYTHON,
-                     error_unsent_shutdown)
+from testserver import TestServer, pattern, prefix_sha256
+from payloads import sha256hex, pattern_pieces, seeded_pieces, sha256_stream, large_messages
+from components import Source, Collector, Trigger, Digest, Repeat, Raiser
+from checks import run_expecting, IS_MICROPYTHON, error_unsent_shutdown
 
 EPIPE = 32          # not in MicroPython's errno module
 ECONNRESET = errno.ECONNRESET
@@ -282,7 +282,7 @@ def test_server_answers_and_half_closes():
 
 # One megabyte as a single message on CPython; on MicroPython, which holds
 # no whole payload, as messages each larger than the client's inbox bound
-# (testkit.large_messages).
+# (payloads.large_messages).
 
 def test_one_megabyte_single_message():
     server = TestServer("sink")

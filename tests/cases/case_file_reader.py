@@ -7,7 +7,9 @@ from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Chassis.Graphline import Graphline
 from Kamaelia.File.Reading import RateControlledFileReader
-from testkit import Collector, Digest, Trigger, write_pattern_file, prefix_sha256
+from testserver import prefix_sha256
+from payloads import write_pattern_file
+from components import Collector, Digest, Trigger
 
 
 def temp_path():

@@ -40,7 +40,7 @@ class Hello(Axon.Component.component):
 
 
 def test_a_program_written_against_bare_imports_runs():
-    from testkit import Collector
+    from components import Collector
     from Kamaelia.Chassis.Pipeline import Pipeline
     k = Collector()
     Pipeline(Hello(), k).activate()

@@ -8,7 +8,10 @@ from Axon.Scheduler import scheduler
 from Axon.Ipc import producerFinished
 from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
-from testkit import TestServer, Source, Collector, sha256hex, error_unsent_shutdown
+from testserver import TestServer
+from payloads import sha256hex
+from components import Source, Collector
+from checks import error_unsent_shutdown
 
 # The other components are imported by the tests that use them: all of
 # them at once would not fit the ESP32-like build's heap.

@@ -18,7 +18,8 @@ from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
 from axonport import allocate_lock, acquire_timeout
 from case_backpressure import Counter, SlowSum
-from testkit import Collector, TestServer, pattern, prefix_sha256
+from testserver import TestServer, pattern, prefix_sha256
+from components import Collector
 
 DEADLINES = {"test_kamaelia_producer_streams_10mb_to_a_slow_server": 60}
 

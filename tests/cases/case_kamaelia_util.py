@@ -12,7 +12,7 @@ from Axon.Component import component
 from Axon.Scheduler import scheduler
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.Chassis.Pipeline import Pipeline
-from testkit import Source, Collector
+from components import Source, Collector
 
 
 def run(*components):
@@ -586,7 +586,7 @@ def test_reading_module_star_import_and_lazy_simple_reader():
 
 def mixed_messages():
     """bytes, str, bytearray, then 5000 bytes of pattern(seed=9) in pieces."""
-    from testkit import pattern_pieces
+    from payloads import pattern_pieces
     yield b"hello "
     yield "w\u00f6rld "
     yield bytearray(b"\x00\x01\xfe\xff")
@@ -596,7 +596,9 @@ def mixed_messages():
 def test_tcp_client_echo_exact_bytes():
     from Kamaelia.IPC import socketShutdown
     from Kamaelia.Internet.TCPClient import TCPClient
-    from testkit import TestServer, Digest, echo_through, sha256_stream
+    from testserver import TestServer
+    from components import Digest, echo_through
+    from payloads import sha256_stream
     server = TestServer("echo")
     size = 6 + 7 + 4 + 5000
     k = echo_through(TCPClient("127.0.0.1", server.port), mixed_messages(), size, Digest)
@@ -611,7 +613,8 @@ def test_tcp_client_sends_a_data_source_to_a_sink_after_its_delay():
     from Kamaelia.IPC import socketShutdown
     from Kamaelia.Util.DataSource import DataSource
     from Kamaelia.Internet.TCPClient import TCPClient
-    from testkit import TestServer, seeded_pieces, sha256_stream
+    from testserver import TestServer
+    from payloads import seeded_pieces, sha256_stream
     server = TestServer("sink")
     k = Collector()
     start = ticks_ms()
@@ -631,7 +634,7 @@ def test_tcp_client_sends_a_data_source_to_a_sink_after_its_delay():
 def test_tcp_client_shutdown_during_delay_never_connects():
     from Kamaelia.IPC import socketShutdown
     from Kamaelia.Internet.TCPClient import TCPClient
-    from testkit import TestServer
+    from testserver import TestServer
     server = TestServer("sink")
     k = Collector()
     start = ticks_ms()

@@ -2,14 +2,15 @@
 
 from axonport import ticks_ms, ticks_diff
 from Axon.Scheduler import scheduler
-from Axon.ThreadedComponent import threadedcomponent
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.IPC import socketShutdown
 from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Chassis.Graphline import Graphline
 from Kamaelia.Internet.ReconnectingTCPClient import (
     ReconnectingTCPClient, connected, disconnected, dataDropped)
-from testkit import TestServer, Source, Collector, Trigger, large_messages, sha256_stream
+from testserver import TestServer
+from payloads import large_messages, sha256_stream
+from components import Source, Collector, Trigger
 from scripted import Script
 
 DEADLINES = {"test_server_down_for_a_while_then_back": 30,

@@ -9,7 +9,8 @@ from axonport import allocate_lock, ticks_ms, ticks_diff
 from Axon.ThreadedComponent import threadedcomponent
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.Internet.ReconnectingTCPClient import ReconnectingTCPClient, dataDropped
-from testkit import TestServer, Source
+from testserver import TestServer
+from components import Source
 from scripted import Script, wait_ms, at_once, feed, finish_then_stop_while_connecting
 
 THREAD_RACES = ["test_a_last_step_between_inbox_and_control_is_sent",

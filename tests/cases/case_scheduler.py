@@ -5,7 +5,8 @@ from Axon.ThreadedComponent import threadedcomponent
 from Axon.Scheduler import scheduler
 from Axon.AxonExceptions import AxonException
 from Axon.Ipc import producerFinished, newComponent
-from testkit import Source, Collector, run_expecting
+from components import Source, Collector
+from checks import run_expecting
 
 
 class Boom(Exception):

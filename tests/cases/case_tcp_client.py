@@ -15,10 +15,10 @@ from Kamaelia.IPC import socketShutdown
 from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.File.Reading import RateControlledFileReader
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
-from testkit import (TestServer, Source, Collector, Digest, Repeat, Trigger, pattern, sha256hex,
-                     prefix_sha256, pattern_pieces, seeded_pieces, sha256_stream,
-                     error_unsent_shutdown,
-                     write_pattern_file, echo_through)
+from testserver import TestServer, pattern, prefix_sha256
+from payloads import sha256hex, pattern_pieces, seeded_pieces, sha256_stream, write_pattern_file
+from components import Source, Collector, Digest, Repeat, Trigger, echo_through
+from checks import error_unsent_shutdown
 
 DEADLINES = {"test_seed_example_1mb_byte_exact": 60,
              "test_seed_rate_paces_a_small_file": 30}

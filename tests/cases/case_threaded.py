@@ -8,7 +8,7 @@ from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Chassis.Graphline import Graphline
 from axonport import ticks_ms, ticks_diff
-from testkit import Source, Collector, InOrder
+from components import Source, Collector, InOrder
 
 DEADLINES = {"test_5000_messages_from_thread_all_arrive": 40}
 

@@ -19,7 +19,8 @@ from Axon.Scheduler import scheduler
 from Axon.Ipc import producerFinished
 from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Internet.ReconnectingTCPClient import ReconnectingTCPClient
-from testkit import Collector, TestServer
+from testserver import TestServer
+from components import Collector
 
 DEADLINES = {"test_a_timed_pause_racing_a_burst_50_times": 60,
              "test_reconnecting_backoff_with_a_producer_sending_every_step": 30}

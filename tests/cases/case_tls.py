@@ -9,9 +9,10 @@ from Kamaelia.Internet.Statistics import statisticsRequest, connectionStatistics
 from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Chassis.Graphline import Graphline
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
-from testkit import (TestServer, Source, Collector, Digest, Trigger, other_ca, tls_context,
-                     echo_through, seeded_pieces, sha256_stream, error_unsent_shutdown,
-                     pattern)
+from testserver import TestServer, pattern
+from payloads import seeded_pieces, sha256_stream
+from components import Source, Collector, Digest, Trigger, echo_through
+from checks import other_ca, tls_context, error_unsent_shutdown
 
 DEADLINES = {"test_tls_echo_is_exact_and_verified": 30}
 

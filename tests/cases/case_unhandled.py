@@ -22,7 +22,10 @@ from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Chassis.Graphline import Graphline
 from Kamaelia.File.Reading import RateControlledFileReader
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
-from testkit import TestServer, Collector, run_expecting, sha256_stream, write_pattern_file
+from testserver import TestServer
+from payloads import sha256_stream, write_pattern_file
+from components import Collector
+from checks import run_expecting
 
 THREAD_RACES = ["test_the_seed_example_failing_mid_stream_raises_from_runThreads",
                 "test_a_reader_stops_soon_after_the_client_it_feeds_has_ended"]

@@ -26,8 +26,9 @@ from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Chassis.Graphline import Graphline
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
 from Axon.Component import component
-from testkit import (Source, Collector, Digest, Repeat, Raiser, pattern,
-                     count_fds, count_threads, settle)
+from testserver import pattern
+from components import Source, Collector, Digest, Repeat, Raiser
+from checks import count_fds, count_threads, settle
 
 STOP_BOUND_MS = 200 + 400
 

@@ -4,7 +4,7 @@ STACK, when given, is the thread stack size in bytes for every thread the
 test starts (``_thread.stack_size``), as small as a board's.
 
 Used for the MicroPython side (pytest runs the CPython side in-process).
-Prints PASS and exits 0; or, when the test raises testkit.SkipTest (it
+Prints PASS and exits 0; or, when the test raises checks.SkipTest (it
 cannot run on this build), prints ``SKIP <reason>`` and exits 0; or prints
 the traceback and exits 1.
 """
@@ -21,7 +21,7 @@ def main():
     try:
         getattr(module, test_name)()
     except BaseException as exc:
-        # Known by name: importing testkit here would cost a small heap
+        # Known by name: importing checks here would cost a small heap
         # for tests that never use it.
         if type(exc).__name__ == "SkipTest":
             print("SKIP", exc)

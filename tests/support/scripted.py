@@ -1,6 +1,6 @@
 """Scripted producers for the network clients' tests: a threaded
 component that sends messages (data, producerFinished, shutdownMicroprocess)
-in a set order, each when its condition holds.  Apart from testkit.py so
+in a set order, each when its condition holds.  A module of its own so
 that only the tests that use them pay their heap.
 
 - ``Script(steps)``: (condition, message, box) steps; ``at_once`` is the
@@ -14,7 +14,7 @@ from axonport import ticks_ms, ticks_diff, allocate_lock, acquire_timeout
 from Axon.Scheduler import scheduler
 from Axon.ThreadedComponent import threadedcomponent
 from Axon.Ipc import producerFinished, shutdownMicroprocess
-from testkit import Collector
+from components import Collector
 
 
 class Script(threadedcomponent):

@@ -1,6 +1,5 @@
 """The test servers, seen from a test on either runtime: small enough to
-import in a board-sized heap (tests that run in 64 KB import this, not
-testkit).
+import in a board-sized heap (the servers themselves are servers.py).
 
 - ``TestServer(kind, **options)``: a real TCP server on 127.0.0.1, started by
   the pytest process (see serverfactory.py) through a JSON-lines control
