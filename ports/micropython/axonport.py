@@ -34,10 +34,13 @@ _TIMEOUT_ERRNOS = (errno.EAGAIN, errno.ETIMEDOUT)
 
 # Default bound, in bytes, of the queues that carry data (a ThreadedTCPClient's
 # inbox, a RateControlledFileReader's output): a sixteenth of the heap, from
-# 2 KB to 256 KB -- 8 KB on a 128 KB heap (an ESP32 has about 100 KB free),
-# 128 KB on the unix port's default 2 MB heap.
+# 512 bytes to 256 KB -- 1 KB on a 16 KB heap (firmware with the library
+# frozen in), 8 KB on a 128 KB heap (an ESP32 has about 100 KB free), 128 KB
+# on the unix port's default 2 MB heap.  Chunks, the client's receive size
+# and send buffer follow it, so the data in flight stays a small share of
+# any heap.
 _HEAP = gc.mem_free() + gc.mem_alloc()
-QUEUE_BYTES = max(2048, min(262144, _HEAP // 16))
+QUEUE_BYTES = max(512, min(262144, _HEAP // 16))
 
 # A small heap fragments: MicroPython collects only when an allocation
 # fails, and by then garbage lies scattered between live objects, so the

@@ -60,6 +60,10 @@ def _as_bytes(data, strict=True):
                     "not %s" % type(data).__name__)
 
 
+# What initialsendmessage may be.
+_INITIAL = (bytes, bytearray, memoryview, str, type(None))
+
+
 class _Abandoned(Exception):
     """Waiting on the socket gave way to a shutdown (or to the reader's error)."""
 
@@ -74,25 +78,18 @@ class ThreadedTCPClient(threadedcomponent):
                  connect_timeout=10, recv_size=None, stop_poll=0.2, queuelengths=256,
                  inbox_bytes=None, send_buffer=None, **extras):
         who = type(self).__name__
-        if not isinstance(host, str) or not host:
-            raise ValueError("%s: host must be a non-empty str, not %r" % (who, host))
-        # A name has at most 253 characters (a longer one would be an
-        # error from the thread, the whole name in it).
-        if len(host) > 253:
-            raise ValueError("%s: host must be at most 253 characters, not %r... (%d characters)"
-                             % (who, host[:40], len(host)))
-        if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
-            raise ValueError("%s: port must be an int from 1 to 65535, not %r" % (who, port))
+        # The checks alone; Kamaelia.Internet.ClientArguments words a failure.
+        if not (isinstance(host, str) and 0 < len(host) <= 253 and isinstance(port, int)
+                and not isinstance(port, bool) and 0 < port < 65536
+                and isinstance(initialsendmessage, _INITIAL)):
+            from Kamaelia.Internet.ClientArguments import bad_argument
+            raise bad_argument(who, host, port, initialsendmessage)
         if initialsendmessage is not None:
-            if not isinstance(initialsendmessage, (bytes, bytearray, memoryview, str)):
-                raise TypeError("%s: initialsendmessage must be bytes, bytearray, memoryview "
-                                "or str, not %s %r" % (who, type(initialsendmessage).__name__,
-                                                       initialsendmessage))
             initialsendmessage = _as_bytes(initialsendmessage)
         if recv_size is None:
             recv_size = min(2048, QUEUE_BYTES // 8)
         if send_buffer is None:
-            send_buffer = max(512, min(16384, QUEUE_BYTES // 8))
+            send_buffer = max(256, min(16384, QUEUE_BYTES // 8))
         checked(who, (("connect_timeout", connect_timeout, 0, False, True),
                       ("stop_poll", stop_poll, 0, False, False),
                       ("recv_size", recv_size, 1, True, False),
@@ -110,7 +107,9 @@ class ThreadedTCPClient(threadedcomponent):
         self._stopping = False          # under self._lock
         self._reader_done = False       # under self._lock
         self._error = None              # first error; under self._lock
-        self._reader_wake_pending = False   # under self._lock
+        # No reader yet: nothing to wake.  _session makes the reader's two
+        # locks (a connection's own), so a client costs none before it runs.
+        self._reader_wake_pending = True    # under self._lock
         # Every attribute the threads touch exists before they start: on
         # MicroPython without a GIL, adding one grows the instance dict while
         # another thread reads it, and that read can fail.
@@ -124,8 +123,8 @@ class ThreadedTCPClient(threadedcomponent):
         # False; True once shutdownMicroprocess ("stop now") came; None once
         # producerFinished came first (what then goes unsent is reported).
         self._abort = False
-        self._reader_wake = allocate_lock()
-        self._reader_exit = allocate_lock()
+        self._reader_wake = None
+        self._reader_exit = None
         if extras:                      # ssl=, server_hostname=, statistics=
             from Kamaelia.Internet.Extras import setup
             setup(self, **extras)
