@@ -10,22 +10,16 @@ class noSpaceInBox(AxonException):
     has received (a ``recv`` wakes the components that feed the box)."""
 
 
-class BoxAlreadyLinkedToDestination(AxonException):
-    """An outbox (or passthrough inbox) may forward to one place only."""
-
-
 class invalidComponentInterface(AxonException):
     """A box name that the component does not declare."""
 
 
-class normalShutdown(AxonException):
-    pass
-
-
-# The service registry's exceptions live with it (Axon.CoordinatingAssistantTracker)
-# and load on first use, keeping them off the heap of programs without it.
+# The rest (linking an outbox twice, normalShutdown, the service registry's
+# exceptions) are in Axon.AxonExceptionsMore and load on first use, on the
+# scheduler's thread: each class costs a board's heap.  The ones a
+# component's own thread may raise stay here, so no thread imports.
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
-    import Axon.CoordinatingAssistantTracker
-    return getattr(Axon.CoordinatingAssistantTracker, name)
+    import Axon.AxonExceptionsMore
+    return getattr(Axon.AxonExceptionsMore, name)

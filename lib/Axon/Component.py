@@ -41,11 +41,19 @@ does this module (``from Axon.Component import component, scheduler,
 newComponent``).
 """
 
-from Axon.AxonExceptions import (BoxAlreadyLinkedToDestination, invalidComponentInterface,
-                                 noSpaceInBox)
+from Axon.AxonExceptions import invalidComponentInterface, noSpaceInBox
 from Axon.Box import Box, QUEUE_LENGTH, dropped
 from Axon.Scheduler import scheduler
-from Axon.Ipc import ipc, newComponent, producerFinished, shutdownMicroprocess  # Kamaelia hands these out here too
+from Axon.Ipc import ipc, producerFinished, shutdownMicroprocess  # Kamaelia hands these out here too
+
+
+def __getattr__(name):
+    # newComponent and Axon's other messages, handed out here as in
+    # Kamaelia, load with Axon.Ipc's rarely used ones.
+    if name[:2] == "__":
+        raise AttributeError(name)
+    import Axon.Ipc
+    return getattr(Axon.Ipc, name)
 
 
 def no_box(comp, kind, boxname):
@@ -155,6 +163,7 @@ class component(object):
         src = self._box(source, passthrough != 1)
         dst = self._box(sink, passthrough == 2)
         if src.target is not None:
+            from Axon.AxonExceptions import BoxAlreadyLinkedToDestination
             raise BoxAlreadyLinkedToDestination(
                 "%r is already linked to %r" % (src, src.target))
         # Kamaelia's sized links: the sink then refuses when full.

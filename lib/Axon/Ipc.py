@@ -5,10 +5,10 @@ stop"; ``shutdownMicroprocess`` (and its subclass ``shutdown``) means "stop
 now".  Components pass either on through "signal" so a Pipeline winds down.
 
 The messages every program uses are defined here; the rarely used ones
-(``shutdown``, ``notify``, ``status``, ``errorInformation``,
-``WaitComplete``) live in ``Axon.IpcMore`` and load on first use (``from
-Axon.Ipc import notify`` still works), which keeps them off a small
-board's heap.  This module's ``__all__`` names them too, so it comes from
+(``newComponent``, ``shutdown``, ``notify``, ``status``,
+``errorInformation``, ``WaitComplete``) live in ``Axon.IpcMore`` and load
+on first use (``from Axon.Ipc import notify`` still works), which keeps
+them off a small board's heap.  This module's ``__all__`` names them too, so it comes from
 there as well: ``from Axon.Ipc import *`` gives every message on both
 runtimes, and loads ``Axon.IpcMore``.
 """
@@ -36,16 +36,6 @@ class shutdownMicroprocess(ipc):
     def microprocesses(self):
         """The microprocesses (components) to shut down, as a tuple."""
         return self._microprocesses
-
-
-class newComponent(ipc):
-    """Yield one from ``main()`` to have the scheduler activate components."""
-
-    def __init__(self, *components):
-        self.comps = components
-
-    def components(self):
-        return self.comps
 
 
 def __getattr__(name):

@@ -5,11 +5,21 @@
 message, these and the common ones.
 """
 
-from Axon.Ipc import ipc, producerFinished, shutdownMicroprocess, newComponent
+from Axon.Ipc import ipc, producerFinished, shutdownMicroprocess
 
 __all__ = ("ipc", "producerFinished", "shutdownMicroprocess", "newComponent",
            "shutdown", "notify", "status", "errorInformation", "WaitComplete",
            "reactivate", "wouldblock")
+
+
+class newComponent(ipc):
+    """Yield one from ``main()`` to have the scheduler activate components."""
+
+    def __init__(self, *components):
+        self.comps = components
+
+    def components(self):
+        return self.comps
 
 
 class shutdown(shutdownMicroprocess):
