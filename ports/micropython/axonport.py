@@ -33,14 +33,17 @@ _TIMEOUT_ERRNOS = (errno.EAGAIN, errno.ETIMEDOUT)
 
 
 # Default bound, in bytes, of the queues that carry data (a ThreadedTCPClient's
-# inbox, a RateControlledFileReader's output): a sixteenth of the heap, from
-# 512 bytes to 256 KB -- 1 KB on a 16 KB heap (firmware with the library
-# frozen in), 8 KB on a 128 KB heap (an ESP32 has about 100 KB free), 128 KB
-# on the unix port's default 2 MB heap.  Chunks, the client's receive size
-# and send buffer follow it, so the data in flight stays a small share of
-# any heap.
+# inbox, a RateControlledFileReader's output): a sixteenth of the heap, up
+# to 256 KB -- 8 KB on a 128 KB heap (an ESP32 has about 100 KB free),
+# 128 KB on the unix port's default 2 MB heap.  Below 64 KB (a 64K heap
+# too: a little of it is the collector's own), where the library and its
+# components take a third of the heap or more, a thirty-second, at least
+# 512 bytes: 512 on a 16 KB heap (firmware with the library frozen in),
+# 1 KB on 32 KB.  Chunks, the client's receive
+# size and send buffer follow it, so the data in flight stays a small
+# share of any heap.
 _HEAP = gc.mem_free() + gc.mem_alloc()
-QUEUE_BYTES = max(512, min(262144, _HEAP // 16))
+QUEUE_BYTES = max(512, min(262144, _HEAP // (16 if _HEAP >= 65536 else 32)))
 
 # A small heap fragments: MicroPython collects only when an allocation
 # fails, and by then garbage lies scattered between live objects, so the
@@ -49,7 +52,7 @@ QUEUE_BYTES = max(512, min(262144, _HEAP // 16))
 # (the seed example then streams in a heap about a quarter smaller).  A
 # threshold the program has set is left alone.
 if _HEAP <= 524288 and gc.threshold() < 0:
-    gc.threshold(QUEUE_BYTES)
+    gc.threshold(_HEAP // 16)
 
 
 # Under a GIL (an ESP32; the ESP32-like unix build) the interpreter hands
