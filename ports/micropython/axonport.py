@@ -131,6 +131,8 @@ def socket_poller(sock, send=False):
     try:
         poller = select.poll()
         poller.register(sock, select.POLLOUT if send else select.POLLIN)
+    except MemoryError:
+        raise           # a full heap is not a socket that cannot be polled
     except Exception:
         return None
 
