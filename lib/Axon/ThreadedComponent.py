@@ -83,8 +83,7 @@ class threadedcomponent(component):
         if queuelengths is None:
             queuelengths = QUEUE_LENGTH
         checked(type(self).__name__, (("queuelengths", queuelengths, 1, True, False),))
-        self.queuelengths = queuelengths
-        self._out_limit = self.queuelengths   # messages waiting to leave the thread
+        self.queuelengths = queuelengths    # also the messages waiting to leave the thread
         self.out_maxbytes = QUEUE_BYTES       # and their bytes
         self._out_bytes = 0
         self._lock = allocate_lock()
@@ -122,7 +121,7 @@ class threadedcomponent(component):
         lock = self._lock
         lock.acquire()
         count = self._out_count
-        if count >= self._out_limit or (count and self._out_bytes >= self.out_maxbytes):
+        if count >= self.queuelengths or (count and self._out_bytes >= self.out_maxbytes):
             self._out_waiting = True
             lock.release()
             return False
@@ -131,7 +130,7 @@ class threadedcomponent(component):
         self._out_count = count = count + 1
         if isinstance(message, SIZED):
             self._out_bytes += len(message) + MESSAGE_COST
-        if not wake and count * 2 < self._out_limit and self._out_bytes * 2 < self.out_maxbytes:
+        if not wake and count * 2 < self.queuelengths and self._out_bytes * 2 < self.out_maxbytes:
             lock.release()
             return True
         wake = not self._drain_pending

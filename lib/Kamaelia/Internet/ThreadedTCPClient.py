@@ -124,7 +124,6 @@ class ThreadedTCPClient(threadedcomponent):
         # producerFinished came first (what then goes unsent is reported).
         self._abort = False
         self._reader_wake = None
-        self._reader_exit = None
         if extras:                      # ssl=, server_hostname=, statistics=
             from Kamaelia.Internet.Extras import setup
             setup(self, **extras)
@@ -154,8 +153,6 @@ class ThreadedTCPClient(threadedcomponent):
         component was told to stop, False if the connection ended."""
         reader_wake = allocate_lock()
         reader_wake.acquire()           # held = no wake pending
-        reader_exit = allocate_lock()
-        reader_exit.acquire()           # held until the reader has gone
         # Swapped in under the lock: the scheduler's thread may be waking
         # the previous session's reader right now.
         self._lock.acquire()
@@ -166,7 +163,6 @@ class ThreadedTCPClient(threadedcomponent):
         self._error = None
         self._reader_wake = reader_wake
         self._reader_wake_pending = False
-        self._reader_exit = reader_exit
         self._lock.release()
         self._graceful = False
         sock = None
@@ -208,8 +204,10 @@ class ThreadedTCPClient(threadedcomponent):
             self._lock.release()
             if reading:
                 wake_blocked_recv(sock)
-        if reading:
-            self._reader_exit.acquire()
+        # The reader's last act is to set _reader_done and wake this thread
+        # (a lock of its own for that would cost a board's heap).
+        while reading and not self._reader_finished():
+            self.pause()
         if sock is not None:
             sock.close()
         return stopped
@@ -475,14 +473,14 @@ class ThreadedTCPClient(threadedcomponent):
                 self._record(exc)
         finally:
             # Whatever happened, the writer's thread must learn that this
-            # one is gone, or the close would wait for it for ever.
+            # one is gone, or the close would wait for it for ever; after
+            # this the reader touches nothing of the connection.
             lock.acquire()
             self._reader_done = True
             try:
                 self._wake_thread_locked()
             finally:
                 lock.release()
-                self._reader_exit.release()
 
     def _make_inbox(self, name):
         if name == "inbox":
