@@ -290,7 +290,7 @@ def test_small_heap_defaults(heap, threshold, tmp_path):
         assert 0 <= (threshold or queue) - int(gc_threshold) < 32
         assert int(chunk) == queue // 8 < 10000             # same rate, smaller chunks
         assert int(recv_size) == queue // 8
-        assert int(send_buffer) == max(256, queue // 8)
+        assert int(send_buffer) == max(128, queue // 8)
     else:
         assert int(gc_threshold) == -1
         assert (int(chunk), int(recv_size)) == (10000, 2048)

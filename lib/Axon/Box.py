@@ -235,13 +235,20 @@ class Box(object):
 
 
 class LockedBox(Box):
+    _taking = 0
+
     def __init__(self, owner, name, maxsize=None, maxbytes=None):
         Box.__init__(self, owner, name, True, maxsize)
         self.lock = owner._lock
-        self.maxbytes = maxbytes
-        self.held = 0               # bytes held, when maxbytes is set
-        self._taking = 0            # of those, the last take_all's batch
-        self._spare = []            # take_all's next list
+        if maxbytes is not None:
+            # Only a byte-bounded box counts bytes (and a client's inbox, the
+            # one take_all empties all the time, is one); the others keep
+            # the class defaults and never write them: four attributes and
+            # a list fewer.
+            self.maxbytes = maxbytes
+            self.held = 0               # bytes held
+            self._taking = 0            # of those, the last take_all's batch
+            self._spare = []            # take_all's next list
 
     def put(self, message):
         # Split in two so that neither frame goes on the heap (see the note
@@ -318,9 +325,10 @@ class LockedBox(Box):
         lock = self.lock
         lock.acquire()
         taken = self._pop_all()
-        # The box is now empty: all it still counts is this batch.
-        self.held -= self._taking
-        self._taking = self.held
+        if self.maxbytes is not None:
+            # The box is now empty: all it still counts is this batch.
+            self.held -= self._taking
+            self._taking = self.held
         wake = self._room_again()
         lock.release()
         if wake:
@@ -331,8 +339,9 @@ class LockedBox(Box):
         """The consumer is done with the last batch (see take_all)."""
         lock = self.lock
         lock.acquire()
-        self.held -= self._taking
-        self._taking = 0
+        if self._taking:
+            self.held -= self._taking
+            self._taking = 0
         wake = self._room_again()
         lock.release()
         if wake:
@@ -355,8 +364,9 @@ class LockedBox(Box):
         head = self.head
         self.items = None
         self.head = 0
-        self.held = 0
-        self._taking = 0
+        if self.maxbytes is not None:
+            self.held = 0
+            self._taking = 0
         self.full = False
         self.lock.release()
         if items is None:

@@ -74,7 +74,6 @@ class component(object):
     def __init__(self, *args, **argd):
         for key in argd:
             setattr(self, key, argd[key])
-        self.name = "%s_%x" % (self.__class__.__name__, id(self) & 0xffffff)
         self._alive = False
         self._done = False
         self._stop_requested = False
@@ -274,5 +273,10 @@ class component(object):
         # anything (a thread's hasattr of one must not import).
         if name[0] == "_" and name != "_isStopped":
             raise AttributeError("%r object has no attribute %r" % (type(self).__name__, name))
+        if name == "name":
+            # Made when asked for (messages, repr), not kept: a board's heap
+            # would hold one string per component.  The same each time; one
+            # the program sets (name= to the constructor too) is kept.
+            return "%s_%x" % (type(self).__name__, id(self) & 0xffffff)
         import Axon.Seldom
         return Axon.Seldom.component_method(self, name)

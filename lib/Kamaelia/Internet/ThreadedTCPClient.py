@@ -89,7 +89,7 @@ class ThreadedTCPClient(threadedcomponent):
         if recv_size is None:
             recv_size = min(2048, QUEUE_BYTES // 8)
         if send_buffer is None:
-            send_buffer = max(256, min(16384, QUEUE_BYTES // 8))
+            send_buffer = max(128, min(16384, QUEUE_BYTES // 8))
         checked(who, (("connect_timeout", connect_timeout, 0, False, True),
                       ("stop_poll", stop_poll, 0, False, False),
                       ("recv_size", recv_size, 1, True, False),
