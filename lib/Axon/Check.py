@@ -25,9 +25,17 @@ Python raises for a bad number and what this library always said for
 ports, delays and rates.  The number checks are
 ``Axon.ThreadedComponent.checked``, which the modules a board imports for
 the seed example call directly (this module's names would cost a small
-heap more).  What this module uses is imported when it is called, so a
+heap more); it comes here for the words of a failure, ``bad_number``.  What this module uses is imported when it is called, so a
 component that only checks a name's type loads nothing more.
 """
+
+
+def bad_number(kind, name, value, low, whole, none):
+    """The ValueError for a number argument that ``checked`` refused."""
+    return ValueError("%s: %s must be %s %s%s, not %r" % (
+        kind, name, "an int of at least" if whole else "a number above"
+        if whole is False else "a number of at least", low,
+        none and " (None: unset)" or "", value))
 
 
 def number(who, name, value, low=0, none=False):

@@ -60,18 +60,17 @@ def checked(kind, items):
     none); the value must be an int of at least ``low`` (``whole`` True), a
     number above ``low`` (False) or of at least ``low`` (None), not a bool;
     with ``none``, None passes.  The first that fails is a ValueError
-    naming ``kind`` (the component), the argument and its value.  (The
-    seed example's modules use this; Axon.Check, which words its checks
-    through it, would cost a small heap more.)"""
+    naming ``kind`` (the component), the argument and its value, worded
+    by Axon.Check, which loads only then.  (The seed example's modules use
+    this; Axon.Check, which words its checks through it, would cost a
+    small heap more.)"""
     for name, value, low, whole, none in items:
         if value is None and none:
             continue
         if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) \
                 or value < low or (whole is False and value == low):
-            raise ValueError("%s: %s must be %s %s%s, not %r" % (
-                kind, name, "an int of at least" if whole else "a number above"
-                if whole is False else "a number of at least", low,
-                none and " (None: unset)" or "", value))
+            from Axon.Check import bad_number
+            raise bad_number(kind, name, value, low, whole, none)
 
 
 def _out_full(comp):
