@@ -33,17 +33,17 @@ _TIMEOUT_ERRNOS = (errno.EAGAIN, errno.ETIMEDOUT)
 
 
 # Default bound, in bytes, of the queues that carry data (a ThreadedTCPClient's
-# inbox, a RateControlledFileReader's output): a sixteenth of the heap, up
-# to 256 KB -- 8 KB on a 128 KB heap (an ESP32 has about 100 KB free),
-# 128 KB on the unix port's default 2 MB heap.  Below 64 KB (a 64K heap
-# too: a little of it is the collector's own), where the library and its
-# components take a third of the heap or more, a thirty-second, at least
-# 512 bytes: 512 on a 16 KB heap (firmware with the library frozen in),
-# 1 KB on 32 KB.  Chunks, the client's receive
-# size and send buffer follow it, so the data in flight stays a small
-# share of any heap.
+# inbox, a RateControlledFileReader's output): a sixteenth of the heap from
+# 96 KB up, to at most 256 KB -- 8 KB on a 128 KB heap (an ESP32 has about
+# 100 KB free), 128 KB on the unix port's default 2 MB heap.  Below 64 KB,
+# where the library and its components take a third of the heap or more, a
+# thirty-second, at least 512 bytes: 512 on a 16 KB heap (firmware with the
+# library frozen in), 1 KB on 32 KB, 2 KB on 64 KB; in between it rises
+# from the one to the other (more heap never means a smaller bound).
+# Chunks, the client's receive size and send buffer follow it, so the data
+# in flight stays a small share of any heap.
 _HEAP = gc.mem_free() + gc.mem_alloc()
-QUEUE_BYTES = max(512, min(262144, _HEAP // (16 if _HEAP >= 65536 else 32)))
+QUEUE_BYTES = max(512, min(262144, _HEAP // 16, max(_HEAP // 32, (_HEAP - 49152) // 8)))
 
 # A small heap fragments: MicroPython collects only when an allocation
 # fails, and by then garbage lies scattered between live objects, so the
