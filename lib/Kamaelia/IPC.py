@@ -11,8 +11,7 @@ from Axon.Ipc import producerFinished
 
 
 class socketShutdown(producerFinished):
-    def __init__(self, caller=None, message=None):
-        producerFinished.__init__(self, caller, message)
+    """(caller=None, message=None), as producerFinished."""
 
 
 class dataNotSent(Exception):
