@@ -316,8 +316,10 @@ def esp32like_heap_table():
                                             kind == "frozen")
 
             def works(kb):
-                return min_heap.run_seed(kb, libdir, seed, datafile, len(payload), expected,
-                                         50000000, 30, exe)[0]
+                # Near the edge a few bytes flip a trial: a heap counts when
+                # three trials in a row work there.
+                return all(min_heap.run_seed(kb, libdir, seed, datafile, len(payload), expected,
+                                             50000000, 30, exe)[0] for _ in range(3))
             low, high = 8, 96
             if not works(high):
                 rows.append((kind, None))
