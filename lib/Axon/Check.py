@@ -25,8 +25,9 @@ Python raises for a bad number and what this library always said for
 ports, delays and rates.  The number checks are
 ``Axon.ThreadedComponent.checked``, which the modules a board imports for
 the seed example call directly (this module's names would cost a small
-heap more); it comes here for the words of a failure, ``bad_number``.  What this module uses is imported when it is called, so a
-component that only checks a name's type loads nothing more.
+heap more); it comes here for the words of a failure, ``bad_number``.
+What this module uses is imported when it is called, so a component that
+only checks a name's type loads nothing more.
 """
 
 

@@ -8,9 +8,9 @@ The messages every program uses are defined here; the rarely used ones
 (``newComponent``, ``shutdown``, ``notify``, ``status``,
 ``errorInformation``, ``WaitComplete``) live in ``Axon.IpcMore`` and load
 on first use (``from Axon.Ipc import notify`` still works), which keeps
-them off a small board's heap.  This module's ``__all__`` names them too, so it comes from
-there as well: ``from Axon.Ipc import *`` gives every message on both
-runtimes, and loads ``Axon.IpcMore``.
+them off a small board's heap.  This module's ``__all__`` names them too,
+so it comes from there as well: ``from Axon.Ipc import *`` gives every
+message on both runtimes, and loads ``Axon.IpcMore``.
 """
 
 
