@@ -257,8 +257,9 @@ loaded = sorted(m for m in ("Axon.IpcMore", "axonport_more") if m in sys.modules
 seed = RateControlledFileReader(sys.argv[0], rate=100000)
 asked = RateControlledFileReader(sys.argv[0], rate=100000, chunksize=10000)
 client = ThreadedTCPClient("127.0.0.1", 9)
-print(QUEUE_BYTES, gc.threshold(), seed.chunksize, asked.chunksize, client.recv_size,
-      len(client._batch), loaded)
+import axonport
+print(QUEUE_BYTES, gc.threshold(), axonport._HEAP // 16, seed.chunksize, asked.chunksize,
+      client.recv_size, len(client._batch), loaded)
 """
 
 
@@ -279,15 +280,15 @@ def test_small_heap_defaults(heap, threshold, tmp_path):
     proc = subprocess.run([micropython_exe(), "-X", "heapsize=" + heap, str(script)], env=env,
                           capture_output=True, text=True, timeout=20)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    queue, gc_threshold, chunk, asked, recv_size, send_buffer, loaded = \
-        proc.stdout.strip().split(" ", 6)
+    queue, gc_threshold, sixteenth, chunk, asked, recv_size, send_buffer, loaded = \
+        proc.stdout.strip().split(" ", 7)
     queue = int(queue)
     heap_bytes = int(heap[:-1]) * (1024 if heap[-1] == "K" else 1024 * 1024)
     assert heap_bytes // 17 < queue <= heap_bytes // 16     # a sixteenth of the heap
     assert (int(asked), loaded) == (10000, "[]")
     if heap_bytes <= 512 * 1024:
         # the program's own threshold stays (gc counts in blocks: 32 bytes here)
-        assert 0 <= (threshold or queue) - int(gc_threshold) < 32
+        assert 0 <= (threshold or int(sixteenth)) - int(gc_threshold) < 32
         assert int(chunk) == queue // 8 < 10000             # same rate, smaller chunks
         assert int(recv_size) == queue // 8
         assert int(send_buffer) == max(128, queue // 8)

@@ -107,8 +107,9 @@ class ThreadedTCPClient(threadedcomponent):
         self._stopping = False          # under self._lock
         self._reader_done = False       # under self._lock
         self._error = None              # first error; under self._lock
-        # No reader yet: nothing to wake.  _session makes the reader's two
-        # locks (a connection's own), so a client costs none before it runs.
+        # No reader yet: nothing to wake.  _session makes the reader's
+        # wake-up lock (a connection's own), so a client costs none before
+        # it runs.
         self._reader_wake_pending = True    # under self._lock
         # Every attribute the threads touch exists before they start: on
         # MicroPython without a GIL, adding one grows the instance dict while
