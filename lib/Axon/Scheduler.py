@@ -97,14 +97,19 @@ class scheduler(object):
             self._next.append(comp)
 
     def runThreads(self, slowmo=0):
+        # One handler here, the cleanup's own in _abort_quietly: this frame
+        # lives as long as the run, and so stays off MicroPython's heap.
         try:
             self._run()
         except BaseException:
-            try:
-                self._abort()
-            except MemoryError:
-                pass        # out of memory already: the error that ended the run matters
+            self._abort_quietly()
             raise
+
+    def _abort_quietly(self):
+        try:
+            self._abort()
+        except MemoryError:
+            pass        # out of memory already: the error that ended the run matters
 
     def _run(self):
         lock = self._lock

@@ -133,6 +133,12 @@ class ThreadedTCPClient(threadedcomponent):
 
     def main(self):
         self._session()
+        self._report_end()
+
+    def _report_end(self):
+        """After the connection: errors, what was not sent, socketShutdown.
+        (Not in main(): main's frame lives as long as the connection, and a
+        small one stays off MicroPython's heap.)"""
         # "inbox" closes now, not when the component has finished: what is
         # in it is counted, and what comes later is dropped, as it would be.
         unsent = self._unsent
