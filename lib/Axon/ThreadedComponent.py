@@ -243,57 +243,61 @@ class threadedcomponent(component):
         self.scheduler.thread_ended(self)
 
     def _deliver_from_thread(self):
-        """The generator the scheduler runs for this component."""
-        lock = self._lock
-        scheduler = self.scheduler
-        scheduler.thread_started()
+        """The generator the scheduler runs for this component.  A round's
+        work is _deliver_round's: a generator's frame lives on the heap as
+        long as the component, so it is kept to a few words."""
+        self.scheduler.thread_started()
         # main looked up here: an old-style component's comes from
         # Axon.Seldom, and importing belongs on this thread.
         start_thread(self._run_thread, (self.main,))
-        while True:
-            lock.acquire()
-            out = self._out
-            self._out = []
-            self._drain_pending = False
-            done = self._thread_done
-            lock.release()
-            # Deliver until a destination fills (this component is then
-            # held, like any sender) or refuses (its size was set).
-            i = 0
-            count = len(out)
-            freed = 0
-            try:
-                while i < count:
-                    message = out[i + 1]
-                    full = out[i].deliver(message)
-                    i += 2
-                    if isinstance(message, SIZED):
-                        freed += len(message) + MESSAGE_COST
-                    if full is not None:
-                        self._held = full
-                        break
-            except noSpaceInBox:
-                pass
-            message = None
-            lock.acquire()
-            if i < count:
-                self._out[:0] = out[i:]
-            self._out_count -= i // 2
-            # Recounted from nothing whenever the queue empties: a message
-            # changed in size after it was sent cannot skew the bound for good.
-            self._out_bytes = self._out_bytes - freed if self._out_count else 0
-            if self._out_waiting and i > 0:
-                self._out_waiting = False
-                self._space_freed_locked()
-            finished = done and not self._out
-            lock.release()
-            if finished:
-                if self._thread_error is not None:
-                    raise self._thread_error
-                return
+        while not self._deliver_round():
             if self._held is None:
                 self._paused = True     # until the thread sends or a box makes room
             yield 1
+
+    def _deliver_round(self):
+        """Deliver what the thread has queued; True once the thread has
+        ended and all it sent is delivered (its error, if any, is raised)."""
+        lock = self._lock
+        lock.acquire()
+        out = self._out
+        self._out = []
+        self._drain_pending = False
+        done = self._thread_done
+        lock.release()
+        # Deliver until a destination fills (this component is then
+        # held, like any sender) or refuses (its size was set).
+        i = 0
+        count = len(out)
+        freed = 0
+        try:
+            while i < count:
+                message = out[i + 1]
+                full = out[i].deliver(message)
+                i += 2
+                if isinstance(message, SIZED):
+                    freed += len(message) + MESSAGE_COST
+                if full is not None:
+                    self._held = full
+                    break
+        except noSpaceInBox:
+            pass
+        message = None
+        lock.acquire()
+        if i < count:
+            self._out[:0] = out[i:]
+        self._out_count -= i // 2
+        # Recounted from nothing whenever the queue empties: a message
+        # changed in size after it was sent cannot skew the bound for good.
+        self._out_bytes = self._out_bytes - freed if self._out_count else 0
+        if self._out_waiting and i > 0:
+            self._out_waiting = False
+            self._space_freed_locked()
+        finished = done and not self._out
+        lock.release()
+        if finished and self._thread_error is not None:
+            raise self._thread_error
+        return finished
 
     def _closeDown(self, keep=None):
         # A thread still running keeps its "control" open: the

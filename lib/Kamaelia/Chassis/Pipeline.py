@@ -39,6 +39,19 @@ class Pipeline(component):
 
     def main(self):
         children = self.components
+        self._link_and_start(children)
+        told = []
+        while True:
+            if not self.circular:
+                _stop_feeders(children, told)
+            if self.childrenDone():
+                break
+            self.pause()
+            yield 1
+
+    def _link_and_start(self, children):
+        # Not in main(): a generator's frame lives on the heap as long as
+        # the Pipeline, so it keeps only what the loop needs.
         self.addChildren(*children)
         first = children[0]
         last = children[-1]
@@ -55,14 +68,6 @@ class Pipeline(component):
             self.link((last, "signal"), (self, "signal"), passthrough=2)
         for child in children:
             child.activate()
-        told = []
-        while True:
-            if not self.circular:
-                _stop_feeders(children, told)
-            if self.childrenDone():
-                break
-            self.pause()
-            yield 1
 
 
 def _stop_feeders(children, told):
