@@ -62,6 +62,12 @@ class scheduler(object):
     def __init__(self):
         self._next = []          # to run next round (scheduler thread only)
         self._spare = []         # the list the round after next fills
+        # Holds both for good: a round's list is otherwise held by a local
+        # alone until it is stored back.  MicroPython without a GIL (unix
+        # port) traces the heap while other threads run on, and scans their
+        # stacks later: a list stored back and its local dropped in between
+        # is freed while in use (found nowhere when its thread is scanned).
+        self._lists = (self._next, self._spare)
         self._live = []          # activated and not yet finished
         self._lock = allocate_lock()
         self._woken = []         # woken by other threads; under _lock
