@@ -55,8 +55,9 @@ class Spinner(component):
 def test_rounds_survive_collections_started_by_a_thread():
     # The scheduler holds the list of the round it runs in a local; rounds
     # are short here, so collections often trace the heap in one round and
-    # scan the scheduler's stack in the next.  That list used to be freed
-    # then (a crash, or another object where a component should be).  The
+    # scan the scheduler's stack in the next.  Held by that local alone,
+    # the list would be freed then (a crash, or another object where a
+    # component should be).  The
     # heap stays small: a collection whose mark stack overflows traces the
     # heap again at its end, which would hide the fault.
     threshold = gc.threshold() if hasattr(gc, "threshold") else None
