@@ -17,8 +17,8 @@
   sixteenth of a MicroPython heap; a subclass sets its own after calling
   ``__init__``; one message of any size always goes into an empty queue).
   When the queue is full ``send`` blocks (on a lock, no polling) until
-  there is room.  The wait ends early, and the message is dropped (``send`` returns
-  False), when ``shutdownMicroprocess`` waits on "control" or the
+  there is room.  The wait ends early, and the message is dropped
+  (``send`` returns False), when ``shutdownMicroprocess`` waits on "control" or the
   component was stopped: the thread should then stop.  ``send_nowait``
   raises ``noSpaceInBox`` instead of waiting; ``send_wait(...,
   interruptible=False)`` waits through a ``shutdownMicroprocess``.
@@ -61,9 +61,8 @@ def checked(kind, items):
     number above ``low`` (False) or of at least ``low`` (None), not a bool;
     with ``none``, None passes.  The first that fails is a ValueError
     naming ``kind`` (the component), the argument and its value, worded
-    by Axon.Check, which loads only then.  (The seed example's modules use
-    this; Axon.Check, which words its checks through it, would cost a
-    small heap more.)"""
+    by Axon.Check, which loads only then: the seed example's modules check
+    their arguments here and pay no heap for the wording."""
     for name, value, low, whole, none in items:
         if value is None and none:
             continue
