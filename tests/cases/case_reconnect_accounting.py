@@ -141,10 +141,17 @@ def test_a_wrong_type_during_the_backoff_is_reported():
     # Found while moving the inbox into the backlog between attempts: the
     # TypeError goes out of "signal", and b"ok" before it and b"never"
     # after it are reported as dropped.
+    # The Source runs before the client's thread starts (a Pipeline
+    # activates its children in order), so all three messages and the
+    # producerFinished are waiting when the client first looks.
+    from Axon.Scheduler import scheduler
+    from Kamaelia.Chassis.Pipeline import Pipeline
+    from components import Collector
     server = TestServer("refused")
-    steps = [(at_once, message, "outbox") for message in (b"ok", 42, b"never")]
-    steps.append((at_once, producerFinished(), "signal"))
-    k = feed(ReconnectingTCPClient("127.0.0.1", server.port, initial_delay=0.05), Script(steps))
+    k = Collector()
+    Pipeline(Source([b"ok", 42, b"never"], finish=producerFinished()),
+             ReconnectingTCPClient("127.0.0.1", server.port, initial_delay=0.05), k).activate()
+    scheduler.run.runThreads()
     names = kinds(k.signals)
     assert names[-3:] == ["TypeError", "dataDropped", "socketShutdown"], names
     assert all(isinstance(s, OSError) for s in k.signals[:-3]) and names[:-3], names
