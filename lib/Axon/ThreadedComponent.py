@@ -281,7 +281,6 @@ class threadedcomponent(component):
                     break
         except noSpaceInBox:
             pass
-        message = None
         lock.acquire()
         if i < count:
             self._out[:0] = out[i:]
