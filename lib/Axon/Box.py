@@ -9,8 +9,12 @@ either way is an error nobody handles: the scheduler reports it (see
 ``scheduler.unhandled_errors`` in Scheduler.py).
 
 Limits are checked only at the final box.  Every storing box but "control"
-has one, ``maxsize`` messages (``QUEUE_LENGTH`` unless its owner says
-otherwise), and it means one of two things:
+has two: ``maxsize`` messages (``QUEUE_LENGTH`` unless its owner says
+otherwise) and ``maxbytes`` bytes (``QUEUE_BYTES``, counting
+``bytes``/``bytearray``/``memoryview``/``str`` lengths plus
+``MESSAGE_COST`` each; one message of any size always goes into an empty
+box), so that neither many small messages nor a few large ones fill a
+small heap.  Reaching either means one of two things:
 
 - **Held, not refused** (the default): a box that is full still takes the
   message, and ``put`` answers True; the sending component is then held at
@@ -31,10 +35,7 @@ paused producer runs again.
 
 ``LockedBox`` is the inbox of a threaded component: its owner's thread
 takes from it while the scheduler's thread puts into it, so every access
-holds the owner's lock.  It may also bound the bytes it holds
-(``maxbytes``, counting ``bytes``/``bytearray``/``memoryview``/``str``
-lengths plus ``MESSAGE_COST`` each) the same way; one large message is
-always taken into an empty box.
+holds the owner's lock.
 ``put`` runs on the scheduler's thread; while a component's step runs, the
 waiting thread is woken when that step ends (one wake for a burst, not one
 per message).
@@ -45,7 +46,7 @@ from Axon.AxonExceptions import noSpaceInBox
 
 # Messages an inbox holds before its producers are held: Kamaelia's 1000
 # where the heap allows; on a small heap one per 64 bytes of QUEUE_BYTES
-# (64 on a 64 KB MicroPython heap, 128 on 128 KB).
+# (31 on a 64 KB MicroPython heap, 125 on 128 KB).
 QUEUE_LENGTH = max(16, min(1000, QUEUE_BYTES // 64))
 
 # What one message costs the heap besides its bytes (a MicroPython bytes
@@ -86,7 +87,7 @@ class Box(object):
     held = 0
     _spare = None               # a LockedBox's second list
 
-    def __init__(self, owner, name, storing, maxsize=None):
+    def __init__(self, owner, name, storing, maxsize=None, maxbytes=None):
         self.owner = owner
         self.name = name
         self.target = None
@@ -99,6 +100,9 @@ class Box(object):
             self.full = False
             # strict stays the class default until setInboxSize: only the
             # scheduler's thread reads it (a thread's take does not).
+            if maxbytes is not None:
+                self.maxbytes = maxbytes
+                self.held = 0           # bytes held
 
     def __repr__(self):
         return "<box %r of %s>" % (self.name, self.owner.name)
@@ -118,15 +122,28 @@ class Box(object):
     def put(self, message):
         """Store ``message``; True if the box is now full and holds its
         senders (a strict box refuses instead: never True)."""
+        if self._admit(message):
+            self.owner._delivered()
+        return self.full
+
+    def _admit(self, message):
+        """Check the limits and store ``message``; False if the box is
+        closed (the message is dropped)."""
+        # Each attribute read is a hashed lookup on MicroPython: read once.
         items = self.items
         if items is None:
             return False
+        waiting = len(items) - self.head
         maxsize = self.maxsize
-        if maxsize is not None and len(items) - self.head + 1 >= maxsize:
-            self._at_limit(len(items) - self.head)
+        if maxsize is not None and waiting + 1 >= maxsize:
+            self._at_limit(waiting)
+        if self.maxbytes is not None and isinstance(message, SIZED):
+            maxsize = self.held + len(message) + MESSAGE_COST      # now bytes held
+            if maxsize >= self.maxbytes:
+                self._at_byte_limit(waiting, maxsize)
+            self.held = maxsize
         items.append(message)
-        self.owner._delivered()
-        return self.full
+        return True
 
     def _at_limit(self, waiting):
         """This message fills the box (or it was full): refuse it, or mark
@@ -136,12 +153,28 @@ class Box(object):
         elif waiting >= self.maxsize:
             raise _full(self, waiting)
 
+    def _at_byte_limit(self, waiting, held):
+        """A sized message joining the ``waiting`` ones brings the bytes
+        held to ``held``, at least ``maxbytes``: refuse it (a strict box
+        over its bound), or mark the box full.  One message always goes
+        into an empty box."""
+        if not self.strict:
+            self.full = True
+        elif held > self.maxbytes and waiting:
+            raise _full(self, waiting)
+
+    def _has_room(self):
+        """Whether a box marked full may take messages again."""
+        waiting = len(self.items) - self.head
+        return (self.maxsize is None or waiting < self.maxsize) and (
+            self.maxbytes is None or self.held < self.maxbytes or not waiting)
+
     def __len__(self):
         return len(self.items) - self.head if self.items is not None else 0
 
     def take(self):
         message = self._pop()
-        if self.full and (self.maxsize is None or len(self.items) - self.head < self.maxsize):
+        if self.full and self._has_room():
             self.full = False
             self.wake_sources(False)
         return message
@@ -151,6 +184,8 @@ class Box(object):
         when none waits).  A LockedBox hands the same two lists out in
         turn: use one before the next ``take_all``."""
         taken = self._pop_all()
+        if self.maxbytes is not None:
+            self.held = 0
         if self.full:
             self.full = False
             self.wake_sources(False)
@@ -165,6 +200,8 @@ class Box(object):
         message = items[head]
         items[head] = None
         head += 1
+        if self.maxbytes is not None and isinstance(message, SIZED):
+            self.held -= len(message) + MESSAGE_COST
         # Amortised O(1) FIFO without deque: compact once half is consumed.
         if head == size:
             del items[:]
@@ -225,6 +262,8 @@ class Box(object):
         if self.items is not None:
             self.items = None
             self.head = 0
+            if self.maxbytes is not None:
+                self.held = 0
             self.full = False
             self.wake_sources(False)
 
@@ -238,16 +277,14 @@ class LockedBox(Box):
     _taking = 0
 
     def __init__(self, owner, name, maxsize=None, maxbytes=None):
-        Box.__init__(self, owner, name, True, maxsize)
+        Box.__init__(self, owner, name, True, maxsize, maxbytes)
         self.lock = owner._lock
         if maxbytes is not None:
             # Only a byte-bounded box counts bytes (and a client's inbox, the
             # one take_all empties all the time, is one); the others keep
-            # the class defaults and never write them: four attributes and
+            # the class defaults and never write them: two attributes and
             # a list fewer.
-            self.maxbytes = maxbytes
-            self.held = 0               # bytes held
-            self._taking = 0            # of those, the last take_all's batch
+            self._taking = 0            # of held, the last take_all's batch
             self._spare = []            # take_all's next list
 
     def put(self, message):
@@ -266,30 +303,12 @@ class LockedBox(Box):
 
     def _store(self, message):
         """put() with the lock held: the wake-up lock to release, or None."""
-        # Each attribute read is a hashed lookup on MicroPython: read once.
-        items = self.items
-        if items is None:
+        if not self._admit(message):
             return None
-        waiting = len(items) - self.head
-        maxsize = self.maxsize
-        if maxsize is not None and waiting + 1 >= maxsize:
-            self._at_limit(waiting)
-        if self.maxbytes is not None and isinstance(message, SIZED):
-            self._count_bytes(waiting, len(message) + MESSAGE_COST)
-        items.append(message)
         owner = self.owner
         if owner._thread_wake_pending:
             return None         # the usual case in a burst: skip the call
         return owner._wake_for_put()
-
-    def _count_bytes(self, waiting, size):
-        held = self.held + size
-        limit = self.maxbytes
-        if held > limit and waiting and self.strict:
-            raise _full(self, waiting)
-        self.held = held
-        if held >= limit and not self.strict:
-            self.full = True
 
     def __len__(self):
         self.lock.acquire()
@@ -303,14 +322,9 @@ class LockedBox(Box):
             self.lock.release()
             raise _empty(self)
         message = self._pop()
-        if self.maxbytes is not None and isinstance(message, SIZED):
-            self.held -= len(message) + MESSAGE_COST
-        room = False
-        if self.full:
-            waiting = len(self.items) - self.head
-            room = (self.maxsize is None or waiting < self.maxsize) and (
-                self.maxbytes is None or self.held < self.maxbytes or not waiting)
-            self.full = not room
+        room = self.full and self._has_room()
+        if room:
+            self.full = False
         self.lock.release()
         if room:
             self.wake_sources(True)

@@ -15,7 +15,8 @@ Boxes at their edges:
   but an exception object dropped so (a "signal" nobody listens to) is
   reported: ``runThreads()`` raises it (see ``scheduler.unhandled_errors``).
 - Back-pressure: every inbox but "control" holds a bounded number of
-  messages (``Axon.Box.QUEUE_LENGTH`` unless the owner says otherwise).  A
+  messages and bytes (``Axon.Box.QUEUE_LENGTH`` and ``QUEUE_BYTES``
+  unless the owner says otherwise).  A
   ``send`` into a full one still takes the message, and the sender is held
   at its next ``yield`` until the box has room: no exception, bounded
   memory.  Only a component that fills a box and goes on sending into it
@@ -42,7 +43,7 @@ newComponent``).
 """
 
 from Axon.AxonExceptions import invalidComponentInterface, noSpaceInBox
-from Axon.Box import Box, QUEUE_LENGTH, dropped
+from Axon.Box import Box, QUEUE_LENGTH, QUEUE_BYTES, dropped
 from Axon.Scheduler import scheduler
 from Axon.Ipc import ipc, producerFinished, shutdownMicroprocess  # Kamaelia hands these out here too
 
@@ -97,7 +98,9 @@ class component(object):
         return "<%s>" % self.name
 
     def _make_inbox(self, name):
-        return Box(self, name, True, None if name == "control" else QUEUE_LENGTH)
+        if name == "control":
+            return Box(self, name, True)
+        return Box(self, name, True, QUEUE_LENGTH, QUEUE_BYTES)
 
     # -- boxes ----------------------------------------------------------------
 

@@ -5,7 +5,8 @@
 - ``recv`` / ``dataReady`` / ``anyReady`` read the inboxes directly.  Every
   inbox but "control" holds ``queuelengths`` messages (Kamaelia's 1000
   where the heap allows, else ``Axon.Box.QUEUE_LENGTH``; the first
-  positional argument, as in Kamaelia): a component sending into a full one
+  positional argument, as in Kamaelia) and the port's ``QUEUE_BYTES``
+  bytes, counted as below: a component sending into a full one
   is held at its next yield until this thread has received (see
   Component.py); "control" is unbounded so a shutdown message always gets
   through.
@@ -13,9 +14,10 @@
   order across all outboxes.  At most ``queuelengths`` messages wait, and
   at most ``out_maxbytes`` bytes of them (``bytes``, ``bytearray``,
   ``memoryview`` and ``str`` count their length plus
-  ``Axon.Box.MESSAGE_COST``; by default the port's ``QUEUE_BYTES``, a
-  sixteenth of a MicroPython heap; a subclass sets its own after calling
-  ``__init__``; one message of any size always goes into an empty queue).
+  ``Axon.Box.MESSAGE_COST``; by default a quarter of the port's
+  ``QUEUE_BYTES``, the bound of the inbox they go to; a subclass sets its
+  own after calling ``__init__``; one message of any size always goes
+  into an empty queue).
   When the queue is full ``send`` blocks (on a lock, no polling) until
   there is room.  The wait ends early, and the message is dropped
   (``send`` returns False), when ``shutdownMicroprocess`` waits on "control" or the
@@ -82,7 +84,9 @@ class threadedcomponent(component):
             queuelengths = QUEUE_LENGTH
         checked(type(self).__name__, (("queuelengths", queuelengths, 1, True, False),))
         self.queuelengths = queuelengths    # also the messages waiting to leave the thread
-        self.out_maxbytes = QUEUE_BYTES       # and their bytes
+        # and their bytes: the inbox they go to holds QUEUE_BYTES more (a
+        # full one keeps them here), so a hop holds a quarter more, not double.
+        self.out_maxbytes = QUEUE_BYTES // 4
         self._out_bytes = 0
         self._lock = allocate_lock()
         self._thread_wake = allocate_lock()
@@ -97,7 +101,9 @@ class threadedcomponent(component):
         component.__init__(self, **argd)
 
     def _make_inbox(self, name):
-        return LockedBox(self, name, None if name == "control" else self.queuelengths)
+        if name == "control":
+            return LockedBox(self, name)
+        return LockedBox(self, name, self.queuelengths, QUEUE_BYTES)
 
     # -- used from the component's own thread ------------------------------------
 

@@ -10,13 +10,16 @@ from Axon.Component import component
 from Axon.ThreadedComponent import threadedcomponent
 from Axon.Scheduler import scheduler
 from Axon.Ipc import producerFinished, shutdownMicroprocess
-from Axon.Box import QUEUE_LENGTH
+from Axon.Box import QUEUE_LENGTH, MESSAGE_COST
+from axonport import QUEUE_BYTES
 from Kamaelia.Chassis.Pipeline import Pipeline
 
 MICROPYTHON_HEAPS = {
     "test_increment_by_n_fed_5000_items": "64K",
     "test_a_fast_threaded_ticker_feeding_a_slow_consumer": "64K",
     "test_producer_sending_batches_is_held_not_refused": "64K",
+    "test_large_messages_fill_an_inbox_by_bytes_not_count": "64K",
+    "test_a_thread_sending_large_messages_is_held_by_the_bytes_waiting": "64K",
 }
 
 
@@ -224,3 +227,91 @@ def test_data_source_feeds_a_tcp_client_20000_small_messages():
     assert result["bytes"] == 20000 * 64, result
     assert result["sha256"] == prefix_sha256(20000 * 64), result
     assert [type(s).__name__ for s in signals] == ["socketShutdown"], signals
+
+
+class ChunkSender(component):
+    """Sends one bytes object ``count`` times, one a step; records how many
+    messages wait in ``box`` after each send."""
+
+    def __init__(self, chunk, count, box):
+        super(ChunkSender, self).__init__()
+        self.chunk = chunk
+        self.count = count
+        self.box = box
+        self.longest = 0
+
+    def main(self):
+        for _ in range(self.count):
+            self.send(self.chunk, "outbox")
+            self.longest = max(self.longest, len(self.box))
+            yield 1
+        self.send(producerFinished(self), "signal")
+
+
+class ChunkThread(threadedcomponent):
+    """ChunkSender from a thread."""
+
+    def __init__(self, chunk, count):
+        super(ChunkThread, self).__init__()
+        self.chunk = chunk
+        self.count = count
+
+    def main(self):
+        for _ in range(self.count):
+            self.send(self.chunk, "outbox")
+        self.send(producerFinished(self), "signal")
+
+
+class SlowTaker(component):
+    """Takes one message every third step; counts bytes and the longest
+    its inbox got."""
+
+    def __init__(self):
+        super(SlowTaker, self).__init__()
+        self.bytes = 0
+        self.taken = 0
+        self.longest = 0
+
+    def main(self):
+        inbox = self.inboxes["inbox"]
+        step = 0
+        while True:
+            self.longest = max(self.longest, len(inbox))
+            step += 1
+            if step % 3 == 0 and self.dataReady("inbox"):
+                self.bytes += len(self.recv("inbox"))
+                self.taken += 1
+            elif not self.dataReady("inbox") and self.dataReady("control"):
+                self.recv("control")
+                return
+            yield 1
+
+
+def test_large_messages_fill_an_inbox_by_bytes_not_count():
+    # Four chunks of a quarter of QUEUE_BYTES (plus MESSAGE_COST each) pass
+    # the inbox's byte bound long before its QUEUE_LENGTH messages; one
+    # chunk larger than the bound still goes into an empty inbox.
+    assert QUEUE_LENGTH >= 16
+    for size, most in ((QUEUE_BYTES // 4, 4), (QUEUE_BYTES * 2, 1)):
+        sink = SlowTaker()
+        src = ChunkSender(bytes(size), 30, sink.inboxes["inbox"])
+        Pipeline(src, sink).activate()
+        scheduler.run.runThreads()
+        assert (sink.taken, sink.bytes) == (30, 30 * size), (size, sink.taken, sink.bytes)
+        assert 0 < src.longest <= most, (size, src.longest)
+        assert sink.longest <= most, (size, sink.longest)
+
+
+def test_a_thread_sending_large_messages_is_held_by_the_bytes_waiting():
+    # From a thread: its outgoing queue (a quarter of QUEUE_BYTES) and the
+    # inbox (QUEUE_BYTES) both bound bytes, so the inbox never holds more
+    # than the chunks that reach its bound.
+    size = QUEUE_BYTES // 8
+    per_inbox = -(-QUEUE_BYTES // (size + MESSAGE_COST))     # the put that fills it
+    sink = SlowTaker()
+    Pipeline(ChunkThread(bytes(size), 60), sink).activate()
+    scheduler.run.runThreads()
+    assert (sink.taken, sink.bytes) == (60, 60 * size), (sink.taken, sink.bytes)
+    # A delivery round moves what the thread queued; the one that fills
+    # the inbox may carry one more.
+    assert 0 < sink.longest <= per_inbox + 1, (sink.longest, per_inbox)

@@ -11,7 +11,7 @@ RateControlledFileReader(filename, readmode="bytes", rate=100000,
 - Give ``chunksize`` or ``chunkrate`` (chunks per second), not both (a
   ValueError); with neither, ``chunkrate`` is 10, as in Kamaelia -- except
   on a small heap, where a chunk is at most an eighth of the port's
-  QUEUE_BYTES (512 bytes on a 64 KB MicroPython heap; never on CPython or
+  QUEUE_BYTES (256 bytes on a 64 KB MicroPython heap; never on CPython or
   on MicroPython's default 2 MB heap): the same rate in smaller chunks,
   more often, so that one chunk always finds room in a fragmented heap.
   A ``chunksize`` or ``chunkrate`` you give is used as it is.
@@ -20,9 +20,9 @@ RateControlledFileReader(filename, readmode="bytes", rate=100000,
   a reader that fell behind catches up in one bigger chunk instead of a
   burst of small ones.
 - When the component after it is full the reader waits: no chunk is lost.
-  Chunks (or lines) waiting to leave its thread are bounded by a quarter
-  of the port's QUEUE_BYTES (a sixteenth of the heap on MicroPython), in
-  bytes: at least one chunk or line, however long.
+  Chunks (or lines) waiting to leave its thread are bounded in bytes as
+  any thread's are (a quarter of the port's QUEUE_BYTES, see
+  ThreadedComponent.py): at least one chunk or line, however long.
 - When the component after it has finished, a Pipeline stops the reader
   (see Pipeline.py): it does not read on into nowhere.
 - "signal": ``producerFinished`` after the last chunk.  A shutdown message
@@ -77,9 +77,6 @@ class RateControlledFileReader(threadedcomponent):
             raise TypeError("%s: filename must be a str, not %r" % (who, filename))
         self.file = open_file(filename, "rb")
         threadedcomponent.__init__(self)
-        # The inbox they go to buffers more (a full one holds them here):
-        # fewer bytes in flight leave a small heap room.
-        self.out_maxbytes = QUEUE_BYTES // 4
         self.filename = filename
         self.readmode = readmode
         self.rate = rate
