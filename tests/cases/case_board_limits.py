@@ -68,7 +68,7 @@ class _ReaderOutOfMemory(ThreadedTCPClient):
 
 
 class _WriterOutOfMemory(ThreadedTCPClient):
-    def _connected(self):
+    def _started(self):
         raise MemoryError("memory allocation failed (test)")
 
 

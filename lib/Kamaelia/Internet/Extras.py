@@ -13,6 +13,13 @@ MicroPython footprint does not grow for them).
 - ``statistics``: ``True`` to count bytes, connects and errors (see
   Statistics.py); a bool.
 - Any other keyword is a ``TypeError`` that names it.
+
+What ``setup`` returns is the client's ``_extras``: each session calls its
+``layer(sock)`` on the connected socket and ``started()`` before anything
+is read, and ``ended(error)`` after the close; the client's box making
+asks it for a "control" inbox and boxes to add.  TLS wraps the connected
+socket first, and statistics counts what passes through the TLS
+connection, so it counts the application's bytes.
 """
 
 from Axon.Check import instance, text
@@ -20,8 +27,40 @@ from Axon.Check import instance, text
 _NAMES = ("ssl", "server_hostname", "statistics")
 
 
+class _Extras(object):
+    def __init__(self, tls, counts):
+        self.tls = tls                  # socket -> TLSConnection, or None
+        self.counts = counts            # a Statistics.Counts, or None
+
+    def layer(self, sock):
+        if self.tls is not None:
+            sock = self.tls(sock)
+        if self.counts is not None:
+            sock = self.counts.layer(sock)
+        return sock
+
+    def started(self):
+        if self.counts is not None:
+            self.counts.connects += 1
+
+    def ended(self, error):
+        if self.counts is not None and error is not None:
+            self.counts.errors += 1
+
+    def control_box(self, client):
+        """The client's "control" inbox, or None for the usual one."""
+        if self.counts is None:
+            return None
+        return self.counts.control_box(client)
+
+    def add_boxes(self, client):
+        if self.counts is not None:
+            self.counts.add_boxes(client)
+
+
 def setup(client, **extras):
-    """Called from the client's ``__init__`` (before its threads exist)."""
+    """Check the extras; returns the client's ``_extras``.  Called from the
+    client's ``__init__`` (before its threads exist, and its boxes)."""
     for name in extras:
         if name not in _NAMES:
             raise TypeError("%s() got an unexpected keyword argument %r (it takes %s)"
@@ -29,14 +68,12 @@ def setup(client, **extras):
     who = type(client).__name__
     text(who, "server_hostname", extras.get("server_hostname"), none=True)
     instance(who, "statistics", extras.get("statistics"), bool, True)
+    tls = counts = None
     ssl = extras.get("ssl")
     if ssl is not None and ssl is not False:
         from Kamaelia.Internet.TLS import layer
-        wrap = layer(client, ssl, extras.get("server_hostname") or client.host)
-        connect = client._connect
-        # An instance attribute in front of the method: the client keeps no
-        # hook for this (set before its threads exist, as they require).
-        client._connect = lambda: wrap(connect())
+        tls = layer(client, ssl, extras.get("server_hostname") or client.host)
     if extras.get("statistics"):
-        from Kamaelia.Internet.Statistics import count
-        count(client)
+        from Kamaelia.Internet.Statistics import Counts
+        counts = Counts()
+    return _Extras(tls, counts)

@@ -53,9 +53,9 @@ Same boxes as ThreadedTCPClient; what differs:
 
 from axonport import ticks_ms, ticks_diff, random_fraction, QUEUE_BYTES
 from Axon.ThreadedComponent import checked
-from Axon.Ipc import ipc, producerFinished, shutdownMicroprocess
+from Axon.Ipc import ipc
 from Kamaelia.IPC import socketShutdown
-from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient, _as_bytes
+from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient, as_bytes, wire_size, wrong_type
 
 
 class connected(ipc):
@@ -80,6 +80,8 @@ class dataDropped(ipc):
 
 
 class ReconnectingTCPClient(ThreadedTCPClient):
+    send_after_eof = False          # the server closed: connect again
+
     def __init__(self, host, port, initial_delay=0.5, max_delay=30, buffer_bytes=None, **argd):
         if buffer_bytes is None:
             buffer_bytes = min(16384, QUEUE_BYTES // 2)
@@ -93,7 +95,6 @@ class ReconnectingTCPClient(ThreadedTCPClient):
         self.buffer_bytes = buffer_bytes
         self._backlog = []          # bytes-likes no socket has accepted, oldest first
         self._backlog_size = 0
-        self._finishing = False     # producerFinished seen: flush, then stop
         self._fatal = None          # a message of the wrong type: stop
         self._lost = 0              # bytes of messages after it: never sent
         self._lost_count = 0
@@ -106,7 +107,7 @@ class ReconnectingTCPClient(ThreadedTCPClient):
             stopped = self._session()
             if self._came_up:
                 delay = self.initial_delay
-            if self._error is not None:
+            if self._error is not None and self._error is not self._fatal:
                 self.send_wait(self._error, "signal", interruptible=False)
             if stopped or self._fatal is not None:
                 break
@@ -125,23 +126,45 @@ class ReconnectingTCPClient(ThreadedTCPClient):
         left = self.inboxes["inbox"].close(True)
         nbytes = self._backlog_size + self._lost
         for data in left:
-            nbytes += len(_as_bytes(data, False))
+            nbytes += wire_size(data)
         messages = len(self._backlog) + self._lost_count + len(left)
-        if messages and (self._finishing or not self._abort):
+        if messages and (self._finishing or not self._stop_now):
             self.send_wait(dataDropped(nbytes, messages), "signal", interruptible=False)
         self.send_wait(socketShutdown(self), "signal", interruptible=False)
 
-    def _connected(self):
+    # -- ThreadedTCPClient's hooks ----------------------------------------------
+
+    def _started(self):
+        ThreadedTCPClient._started(self)
         self._came_up = True
         self.send_wait(connected(self.host, self.port), "signal", interruptible=False)
 
+    def _take_messages(self):
+        """The backlog, with what waits in "inbox" added; after a message
+        of the wrong type, once what came before it is written, its
+        TypeError (the session ends, and there is no retrying)."""
+        self._absorb(True)
+        if self._fatal is not None and not self._backlog:
+            raise self._fatal
+        return self._backlog
+
+    def _written(self, messages, sent):
+        """What the socket took leaves the backlog; on an error the rest
+        stays for the next connection."""
+        self._forget(self._backlog_size if sent is None else sent)
+
+    # -- between connections --------------------------------------------------------
+
     def _wait(self, seconds):
         """Sleep before the next attempt, keeping the inbox moving into the
-        backlog.  True if told to stop meanwhile (or a message of the wrong
-        type came)."""
+        backlog ("control" first, as _serve reads it).  True if told to
+        stop meanwhile (or a message of the wrong type came)."""
         start = ticks_ms()
         while True:
-            if self._poll() or self._fatal is not None:
+            if self._take_control():
+                return True
+            self._absorb(False)
+            if self._fatal is not None:
                 return True
             if self._finishing:
                 return False            # one more attempt to deliver the backlog
@@ -149,31 +172,6 @@ class ReconnectingTCPClient(ThreadedTCPClient):
             if left <= 0:
                 return False
             self.pause(left)
-
-    def _poll(self, connected=False):
-        """Act on "control", then move "inbox" into the backlog, in that
-        order: a producer's messages reach "inbox" before its
-        producerFinished reaches "control", so once one is seen here every
-        message sent before it is in the backlog, and is sent or reported
-        with it.  (The other order would let a producer's last messages
-        and its producerFinished arrive in between, and the client finish
-        with them unsent while a connection could take them.)  True if
-        told to stop now."""
-        if self._take_control():
-            return True
-        self._absorb(connected)
-        return False
-
-    def _take_control(self):
-        """Act on what waits on "control"; True if told to stop now."""
-        while self.dataReady("control"):
-            msg = self.recv("control")
-            if isinstance(msg, shutdownMicroprocess):
-                self._abort = True
-                return True
-            if isinstance(msg, producerFinished):
-                self._finishing = True
-        return False
 
     def _absorb(self, connected):
         """Move what waits in "inbox" to the backlog.  Disconnected, drop
@@ -185,16 +183,15 @@ class ReconnectingTCPClient(ThreadedTCPClient):
         inbox = self.inboxes["inbox"]
         for data in inbox.take_all():
             if self._fatal is not None:
-                self._lost += len(_as_bytes(data, False))   # after one of the wrong type
+                self._lost += wire_size(data)   # after one of the wrong type
                 self._lost_count += 1
                 continue
-            try:
-                data = _as_bytes(data)
-            except TypeError as exc:
-                self._fatal = exc        # a programming error: no retrying
+            message = as_bytes(data)
+            if message is None:
+                self._fatal = wrong_type(data)  # a programming error: no retrying
                 continue
-            backlog.append(data)
-            self._backlog_size += len(data)
+            backlog.append(message)
+            self._backlog_size += len(message)
         if connected:
             return
         inbox.release_taken()           # the backlog bounds them from here
@@ -206,46 +203,6 @@ class ReconnectingTCPClient(ThreadedTCPClient):
         if count:
             del backlog[:count]
             self.send_wait(dataDropped(dropped, count), "signal", interruptible=False)
-
-    def _serve(self, sock):
-        while True:
-            if self._poll(True):
-                return True
-            if self._backlog:
-                self._flush(sock)
-                continue
-            if self._finishing or self._fatal is not None:
-                self._graceful = self._fatal is None
-                return True
-            if self._reader_finished():
-                return False            # keep the backlog for the next connection
-            self.pause()
-
-    def _flush(self, sock):
-        """Write the backlog, small messages gathered into one write as the
-        plain client does; on an error keep what the socket did not take."""
-        backlog = self._backlog
-        batch = self._batch
-        limit = len(batch)
-        while backlog:
-            filled = 0
-            for data in backlog:
-                size = len(data)
-                if filled + size > limit:
-                    break
-                batch[filled:filled + size] = data
-                filled += size
-            if filled:
-                chunk = memoryview(batch)[:filled]
-            else:
-                chunk = backlog[0]      # larger than the buffer: as it is
-                filled = len(chunk)
-            try:
-                self._write(sock, chunk)
-            except BaseException:
-                self._forget(self._write_progress)
-                raise
-            self._forget(filled)
 
     def _forget(self, nbytes):
         """The socket took ``nbytes`` from the front of the backlog."""

@@ -105,34 +105,21 @@ class _AnsweringControl(LockedBox):
         return False
 
 
-def count(client):
-    """Turn statistics on for ``client``; called from its ``__init__``,
-    before its threads exist (they must not add attributes)."""
-    counts = connectionStatistics()
-    connect = client._connect
-    session = client._session
-    connected = client._connected
+class Counts(connectionStatistics):
+    """A client's counters, and what the client's hooks (see Extras.py)
+    call: ``layer`` counts bytes, the extras count connects and errors."""
 
-    def counting_connect():
-        return _CountingSocket(connect(), counts)
+    def layer(self, sock):
+        return _CountingSocket(sock, self)
 
-    def counting_session():
-        stopped = session()
-        if client._error is not None:
-            counts.errors += 1
-        return stopped
+    def snapshot(self):
+        return connectionStatistics(self.bytes_sent, self.bytes_received,
+                                    self.connects, self.errors)
 
-    def counting_connected():
-        counts.connects += 1
-        connected()
+    def control_box(self, client):
+        return _AnsweringControl(client, "control")
 
-    def statistics():
-        return connectionStatistics(counts.bytes_sent, counts.bytes_received,
-                                    counts.connects, counts.errors)
-
-    client._connect = counting_connect
-    client._session = counting_session
-    client._connected = counting_connected
-    client.statistics = statistics
-    client.outboxes["stats"] = Box(client, "stats", False)
-    client.inboxes["control"] = _AnsweringControl(client, "control")
+    def add_boxes(self, client):
+        """The "stats" outbox, and ``client.statistics()``."""
+        client.outboxes["stats"] = Box(client, "stats", False)
+        client.statistics = self.snapshot

@@ -27,22 +27,34 @@ connect_timeout, None: unbounded) and in a TLS handshake; a timeout names
 host and port.  Every argument is checked by the constructor.  chargen is
 ignored, as in Kamaelia.  ssl=, server_hostname=, statistics= are set up
 by Kamaelia.Internet.Extras, imported only then.
+
+Inside: this component's thread connects and writes; each connection is a
+Connection (Connection.py: the socket, the reader thread, the close).
+_session() runs one; _serve() is the write loop and the only place where
+"control" decides how a session ends (_take_control).  Subclasses
+(ReconnectingTCPClient) change _started(), _take_messages(), _written()
+and send_after_eof; the extras plug in through _extras.
 """
 
 import socket
 from errno import EINPROGRESS, ETIMEDOUT
-from axonport import (allocate_lock, start_thread, is_timeout, wake_blocked_recv, half_close,
-                      socket_poller, ticks_ms, ticks_diff, QUEUE_BYTES)
+from axonport import is_timeout, socket_poller, ticks_ms, ticks_diff, QUEUE_BYTES, const
 from Axon.ThreadedComponent import threadedcomponent, checked
 from Axon.Box import LockedBox
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.IPC import socketShutdown, dataNotSent
+from Kamaelia.Internet.Connection import Connection
+
+# How a session ends (what _serve returns).
+_FINISH = const(0)      # producerFinished, and everything was written: close gracefully
+_DRAINED = const(1)     # the server closed its side, nothing more can come: close gracefully
+_STOP = const(2)        # shutdownMicroprocess: close now
+_LOST = const(3)        # the connection ended (an error, or the server closed it)
 
 
-def _as_bytes(data, strict=True):
-    """The bytes-like object to write for one inbox message: its len() is
-    the number of bytes it puts on the wire.  Another type is a TypeError,
-    or with ``strict`` False, nothing (b"")."""
+def as_bytes(data):
+    """The bytes-like object to write for one inbox message (its len() is
+    the bytes it puts on the wire), or None for a type that cannot be sent."""
     if isinstance(data, (bytes, bytearray)):
         return data
     if isinstance(data, str):
@@ -54,10 +66,19 @@ def _as_bytes(data, strict=True):
         if len(data) and len(bytes(data[:1])) == 1:
             return data
         return bytes(data)
-    if not strict:
-        return b""
-    raise TypeError("ThreadedTCPClient sends bytes, bytearray, memoryview or str, "
-                    "not %s" % type(data).__name__)
+    return None
+
+
+def wire_size(data):
+    """Bytes one inbox message puts on the wire (0 for one that cannot be sent)."""
+    data = as_bytes(data)
+    return 0 if data is None else len(data)
+
+
+def wrong_type(data):
+    """The error for an inbox message that cannot be sent."""
+    return TypeError("ThreadedTCPClient sends bytes, bytearray, memoryview or str, "
+                     "not %s" % type(data).__name__)
 
 
 # What initialsendmessage may be.
@@ -68,11 +89,26 @@ class _Abandoned(Exception):
     """Waiting on the socket gave way to a shutdown (or to the reader's error)."""
 
 
+class _WriteFailed(Exception):
+    """A write ended early: the socket took the first ``sent`` bytes of
+    what was being written; ``error`` says why (an OSError, a TypeError
+    for a message of the wrong type, or _Abandoned)."""
+
+    def __init__(self, sent, error):
+        self.sent = sent
+        self.error = error
+
+
 class ThreadedTCPClient(threadedcomponent):
     # The module docstring says what each box carries; these stay short
     # because every string here costs heap on a board.
     Inboxes = {"inbox": "data to send", "control": "producerFinished, shutdownMicroprocess"}
     Outboxes = {"outbox": "data received", "signal": "exceptions, then socketShutdown"}
+
+    # After the server's FIN, write on while the producer may send more
+    # (a half-closed server still reads).  ReconnectingTCPClient does not:
+    # it connects again.
+    send_after_eof = True
 
     def __init__(self, host, port, chargen=0, initialsendmessage=None,
                  connect_timeout=10, recv_size=None, stop_poll=0.2, queuelengths=256,
@@ -85,7 +121,7 @@ class ThreadedTCPClient(threadedcomponent):
             from Kamaelia.Internet.ClientArguments import bad_argument
             raise bad_argument(who, host, port, initialsendmessage)
         if initialsendmessage is not None:
-            initialsendmessage = _as_bytes(initialsendmessage)
+            initialsendmessage = as_bytes(initialsendmessage)
         if recv_size is None:
             recv_size = min(2048, QUEUE_BYTES // 8)
         if send_buffer is None:
@@ -95,39 +131,51 @@ class ThreadedTCPClient(threadedcomponent):
                       ("recv_size", recv_size, 1, True, False),
                       ("send_buffer", send_buffer, 2, True, False),
                       ("inbox_bytes", inbox_bytes, 1, True, True)))
-        self.inbox_bytes = QUEUE_BYTES if inbox_bytes is None else inbox_bytes
-        threadedcomponent.__init__(self, queuelengths=queuelengths)
         self.host = host
         self.port = port
+        self.inbox_bytes = QUEUE_BYTES if inbox_bytes is None else inbox_bytes
+        # ssl=, server_hostname=, statistics=: the one word a client spends
+        # on them (see the hooks below).  Set up before the boxes, which
+        # statistics adds to.
+        self._extras = None
+        if extras:
+            from Kamaelia.Internet.Extras import setup
+            self._extras = setup(self, **extras)
+        threadedcomponent.__init__(self, queuelengths=queuelengths)
+        if self._extras is not None:
+            self._extras.add_boxes(self)
         self.initialsendmessage = initialsendmessage
         self.connect_timeout = connect_timeout
         self.recv_size = recv_size
         self.stop_poll = stop_poll
         self._batch = bytearray(send_buffer)
-        self._stopping = False          # under self._lock
-        self._reader_done = False       # under self._lock
-        self._error = None              # first error; under self._lock
-        # No reader yet: nothing to wake.  _session makes the reader's
-        # wake-up lock (a connection's own), so a client costs none before
-        # it runs.
-        self._reader_wake_pending = True    # under self._lock
         # Every attribute the threads touch exists before they start: on
         # MicroPython without a GIL, adding one grows the instance dict while
         # another thread reads it, and that read can fail.
-        self._lingering = False
-        self._peer_closed = False
-        self._graceful = False
-        self._write_progress = 0
-        # Bytes given to the socket to send and not (yet) taken by it: the
-        # writer adds what it takes from "inbox", subtracts what is sent.
+        self._conn = None               # this session's Connection; under self._lock
+        self._error = None              # the session's first error; under self._lock
+        self._finishing = False         # producerFinished came
+        self._stop_now = False          # shutdownMicroprocess came
+        # Bytes taken from "inbox" (or initialsendmessage) that no socket took.
         self._unsent = 0
-        # False; True once shutdownMicroprocess ("stop now") came; None once
-        # producerFinished came first (what then goes unsent is reported).
-        self._abort = False
-        self._reader_wake = None
-        if extras:                      # ssl=, server_hostname=, statistics=
-            from Kamaelia.Internet.Extras import setup
-            setup(self, **extras)
+
+    # -- hooks for subclasses (the extras plug in through ``_extras``) -------------
+
+    def _started(self):
+        """A connection is up; nothing has been read from it yet."""
+
+    def _take_messages(self):
+        """The messages to write next (an empty sequence: none waits)."""
+        return self.inboxes["inbox"].take_all()
+
+    def _written(self, messages, sent):
+        """``messages`` were written, or with ``sent`` not None, a failure
+        left all but their first ``sent`` bytes unwritten (what the end
+        reports in dataNotSent)."""
+        if sent is not None:
+            for data in messages:
+                sent -= wire_size(data)
+            self._unsent -= sent
 
     # -- the writer: this component's thread --------------------------------------
 
@@ -143,11 +191,11 @@ class ThreadedTCPClient(threadedcomponent):
         # in it is counted, and what comes later is dropped, as it would be.
         unsent = self._unsent
         for data in self.inboxes["inbox"].close(True):
-            unsent += len(_as_bytes(data, False))
+            unsent += wire_size(data)
         if self._error is not None:
             self.send_wait(self._error, "signal", interruptible=False)
         # Not reported: what a "stop now" without producerFinished dropped.
-        if unsent and not self._abort:
+        if unsent and (self._finishing or not self._stop_now):
             report = dataNotSent("%d bytes were not sent to %r port %d"
                                  % (unsent, self.host, self.port))
             report.nbytes = unsent
@@ -156,71 +204,87 @@ class ThreadedTCPClient(threadedcomponent):
 
     def _session(self):
         """One connection, from connecting to closed.  Errors are recorded
-        (``self._error``), not raised.  True if it ended because the
-        component was told to stop, False if the connection ended."""
-        reader_wake = allocate_lock()
-        reader_wake.acquire()           # held = no wake pending
-        # Swapped in under the lock: the scheduler's thread may be waking
-        # the previous session's reader right now.
+        (``_error``), not raised.  True if it ended because the producer
+        finished or the component was told to stop, False if the
+        connection ended."""
         self._lock.acquire()
-        self._stopping = False          # close now
-        self._lingering = False         # closing gracefully: read until quiet
-        self._reader_done = False
-        self._peer_closed = False
         self._error = None
-        self._reader_wake = reader_wake
-        self._reader_wake_pending = False
         self._lock.release()
-        self._graceful = False
-        sock = None
-        reading = False
-        stopped = False
+        sock = conn = None
+        result = _LOST
+        extras = self._extras
         try:
             sock = self._connect()
-            self._connected()
-            sock.settimeout(self.stop_poll)
-            reading = True
-            start_thread(self._read_loop, (sock,))
+            if extras is not None:
+                sock = extras.layer(sock)       # TLS, statistics
+                extras.started()
+            self._started()
+            conn = Connection(self, sock)       # reading from here on
+            self._lock.acquire()
+            self._conn = conn
+            self._lock.release()
             if self.initialsendmessage is not None:
-                self._unsent += len(self.initialsendmessage)
-                self._write(sock, self.initialsendmessage)
-            stopped = self._serve(sock)
+                self._write_out(sock, (self.initialsendmessage,), ThreadedTCPClient._written)
+            result = self._serve(conn)
         except _Abandoned:
-            stopped = self._control_has(shutdownMicroprocess)
-            if stopped and self._abort is False:
-                # A producerFinished waits unread beside the stop (the wait
-                # was a connect or a write): what goes unsent is reported,
-                # as when the producerFinished is read first.
-                self._abort = None if self._control_has(producerFinished) else True
+            if self._take_control():
+                result = _STOP
         except Exception as exc:
             self._record(exc)
-        graceful = self._graceful and self._error is None
-        if graceful and reading:
-            # Half-close (where the runtime can), then keep reading until the
-            # server closes or goes quiet: closing with unread data makes
-            # the kernel reset the connection, and the server would lose
-            # what it had not read yet.
-            half_close(sock)
-            self._lock.acquire()
-            self._lingering = True
-            self._lock.release()
-        else:
-            self._lock.acquire()
-            self._stopping = True
-            self._wake_reader_locked()
-            self._lock.release()
-            if reading:
-                wake_blocked_recv(sock)
-        # The reader's last act is to set _reader_done and wake this thread
-        # (a lock of its own for that would cost a board's heap).
-        while reading and not self._reader_finished():
-            self.pause()
-        if sock is not None:
+        if conn is not None:
+            conn.close(result <= _DRAINED and self._error is None)
+        elif sock is not None:
             sock.close()
-        return stopped
+        if extras is not None:
+            extras.ended(self._error)
+        return result <= _STOP and result != _DRAINED
 
-    def _connected(self):
-        """Called once a connection is up (a hook for subclasses)."""
+    def _take_control(self):
+        """Act on what waits on "control", oldest first; True at a
+        shutdownMicroprocess (what follows it stays unread)."""
+        while self.dataReady("control"):
+            msg = self.recv("control")
+            if isinstance(msg, shutdownMicroprocess):
+                self._stop_now = True
+                return True
+            if isinstance(msg, producerFinished):
+                self._finishing = True
+        return False
+
+    def _serve(self, conn):
+        """Write what reaches "inbox" until told to stop or the connection
+        ends; returns how the session ends.  "control" is read before
+        "inbox": a producer's messages reach "inbox" before its
+        producerFinished reaches "control", so when that is seen, all it
+        sent is in hand and is written before the close.
+
+        When the server has closed its side it may still read (a
+        half-close): writing goes on (``send_after_eof``) until
+        producerFinished, or until nothing can deliver to "inbox" any more
+        and it is empty (looked at every ``stop_poll`` seconds).  A server
+        that closed both sides makes the next write fail, and what was not
+        sent is reported."""
+        inbox = self.inboxes["inbox"]
+        while True:
+            if self._control_waiting() and self._take_control():
+                return _STOP
+            messages = self._take_messages()
+            if messages:
+                self._write_out(conn.sock, messages, type(self)._written)
+                continue
+            if self._finishing:
+                return _FINISH
+            end = conn.reader_end()
+            if end is None:
+                self.pause()
+            elif end != "eof" or not self.send_after_eof:
+                return _LOST
+            # In this order: a producer's messages are all delivered before
+            # it counts as finished.
+            elif not inbox.fed() and not len(inbox):
+                return _DRAINED
+            else:
+                self.pause(self.stop_poll)
 
     def _connect(self):
         try:
@@ -277,93 +341,50 @@ class ThreadedTCPClient(threadedcomponent):
             if self._control_has(shutdownMicroprocess):
                 raise _Abandoned()
 
-    def _serve(self, sock):
-        """Write inbox to the socket until told to stop (returns True) or
-        the connection ends (returns False).  Sets ``_graceful`` when the
-        connection should be closed gently (everything was sent).
+    def _write_out(self, sock, messages, written):
+        """Write ``messages`` and tell ``written(self, messages, sent)``
+        (a ``_written``) how it went; a failure is raised as its error."""
+        try:
+            self._write_batched(sock, messages)
+        except _WriteFailed as exc:
+            written(self, messages, exc.sent)
+            raise exc.error
+        written(self, messages, None)
 
-        When the server has closed its side it may still read (a
-        half-close): writing goes on until producerFinished, or until
-        nothing can deliver to "inbox" any more and it is empty (looked at
-        every ``stop_poll`` seconds).  A server that closed both sides
-        makes the next write fail, and what was not sent is reported."""
-        inbox = self.inboxes["inbox"]
-        while True:
-            if self._control_waiting() and self.dataReady("control"):
-                msg = self.recv("control")
-                if isinstance(msg, producerFinished):
-                    self._abort = None
-                    self._write_all(sock)
-                    self._graceful = True
-                    return True
-                if isinstance(msg, shutdownMicroprocess):
-                    self._abort = True
-                    return True
-                continue
-            messages = inbox.take_all()
-            if messages:
-                self._write_messages(sock, messages)
-                continue
-            if not self._reader_finished():
-                self.pause()
-            elif not self._peer_closed:
-                return False                    # an error ended it
-            # In this order: a producer's messages are all delivered before
-            # it counts as finished.
-            elif not inbox.fed() and not len(inbox):
-                self._graceful = True
-                return False
-            else:
-                self.pause(self.stop_poll)
-
-    def _write_all(self, sock):
-        """Write until "inbox" is empty."""
-        inbox = self.inboxes["inbox"]
-        messages = inbox.take_all()
-        while messages:
-            self._write_messages(sock, messages)
-            messages = inbox.take_all()
-
-    def _write_messages(self, sock, messages):
-        """Write ``messages`` in order; small ones are gathered into one
-        write.  Counts them in ``_unsent``, also those a failure leaves
-        unwritten; a message of the wrong type is a TypeError after what
-        came before it was written."""
+    def _write_batched(self, sock, messages):
+        """Write ``messages`` in order: those up to half of send_buffer are
+        gathered into one write, larger ones written as they are (no copy).
+        A message of the wrong type ends it after what came before it was
+        written.  Raises _WriteFailed."""
         batch = self._batch
         limit = len(batch)
         half = limit // 2
-        filled = taken = i = 0
-        end = len(messages)
-        try:
-            while i < end:
-                data = messages[i]
-                i += 1
-                if not isinstance(data, (bytes, bytearray)):
-                    data = _as_bytes(data)
-                size = len(data)
-                taken += size
-                if filled and (filled + size > limit or size > half):
-                    view = memoryview(batch)[:filled]
-                    filled = 0              # not written again below if this fails
-                    self._write(sock, view)
-                if size > half:
-                    self._write(sock, data)
-                    continue
+        filled = written = 0
+        for message in messages:
+            data = message
+            if not isinstance(data, (bytes, bytearray)):
+                data = as_bytes(data)
+                if data is None:
+                    if filled:
+                        self._write(sock, memoryview(batch)[:filled], written)
+                    raise _WriteFailed(written + filled, wrong_type(message))
+            size = len(data)
+            if filled and (filled + size > limit or size > half):
+                self._write(sock, memoryview(batch)[:filled], written)
+                written += filled
+                filled = 0
+            if size > half:
+                self._write(sock, data, written)
+                written += size
+            else:
                 batch[filled:filled + size] = data
                 filled += size
-        finally:
-            # After a failure: the messages not reached are never written.
-            # (No except clause: the frame of a call per batch stays small.)
-            while i < end:
-                taken += len(_as_bytes(messages[i], False))
-                i += 1
-            self._unsent += taken
-            if filled:
-                self._write(sock, memoryview(batch)[:filled])
+        if filled:
+            self._write(sock, memoryview(batch)[:filled], written)
 
-    def _write(self, sock, data):
-        """Send all of ``data``; if that fails, ``_write_progress`` says how
-        many bytes the socket had taken."""
+    def _write(self, sock, data, before):
+        """Send all of ``data``, which follows ``before`` bytes already
+        written; raises _WriteFailed counting both."""
         rest = data             # a memoryview only after a partial send
         sent = 0
         size = len(data)
@@ -371,26 +392,19 @@ class ThreadedTCPClient(threadedcomponent):
             # A slow server can take a whole queue of complete sends, each
             # waiting for room: "stop now" must not wait for all of them.
             if self._control_waiting() and self._control_has(shutdownMicroprocess):
-                self._write_progress = sent
-                self._unsent -= sent
-                raise _Abandoned()
+                raise _WriteFailed(before + sent, _Abandoned())
             try:
                 sent += sock.send(rest)
                 if sent < size:
                     rest = memoryview(data)[sent:]
             except OSError as exc:
                 if not is_timeout(exc):
-                    self._write_progress = sent
-                    self._unsent -= sent
-                    raise
+                    raise _WriteFailed(before + sent, exc)
                 # The server is not reading (it may have half-closed and be
                 # busy: wait for it); stop promptly if told to, or if the
                 # reader met an error (the connection is broken).
                 if self._control_has(shutdownMicroprocess) or self._error is not None:
-                    self._write_progress = sent
-                    self._unsent -= sent
-                    raise _Abandoned()
-        self._unsent -= size
+                    raise _WriteFailed(before + sent, _Abandoned())
 
     def _control_waiting(self):
         """A peek at "control" without the lock (a list's length is one
@@ -399,107 +413,23 @@ class ThreadedTCPClient(threadedcomponent):
         box = self.inboxes["control"]
         return len(box.items) > box.head
 
-    def _reader_finished(self):
-        self._lock.acquire()
-        done = self._reader_done
-        self._lock.release()
-        return done
-
     def _record(self, exc):
         self._lock.acquire()
         if self._error is None:
             self._error = exc
         self._lock.release()
 
-    # -- the reader thread ---------------------------------------------------------
-
-    def _read_loop(self, sock):
-        lock = self._lock
-        linger_since = None
-        # A graceful close reads on for at most this long (a server that
-        # keeps sending after our end of the stream).
-        linger_ms = max(400, int(self.stop_poll * 2000))
-        # After a full chunk, more may be waiting in the socket: the chunk is
-        # then queued without waking the scheduler's side, which would
-        # otherwise run once per chunk, in lock-step with this thread.
-        # The poller does the waiting: a blocked recv whose timeout is cut
-        # short by a signal (the unix port's collector signals every
-        # thread) starts its timeout again, so with collections more often
-        # than stop_poll it would never time out, and a stop or the end of
-        # a graceful close would go unnoticed; poll() keeps its deadline.
-        more_now = socket_poller(sock)
-        ready = False
-        wait_ms = int(self.stop_poll * 1000)
-        size = self.recv_size
-        try:
-            while True:
-                lock.acquire()
-                stopping = self._stopping
-                lingering = self._lingering
-                lock.release()
-                if stopping:
-                    break
-                if lingering:
-                    if linger_since is None:
-                        linger_since = ticks_ms()
-                    elif ticks_diff(ticks_ms(), linger_since) > linger_ms:
-                        break           # a server that never stops talking
-                data = None
-                if ready or more_now is None or more_now(wait_ms):
-                    try:
-                        data = sock.recv(size)
-                    except OSError as exc:
-                        if not is_timeout(exc):
-                            raise
-                if data is None:        # quiet for stop_poll
-                    lock.acquire()
-                    lingering = self._lingering
-                    lock.release()
-                    if lingering:
-                        break           # closing, and quiet for stop_poll
-                    continue
-                if not data:
-                    lock.acquire()
-                    self._peer_closed = True
-                    lock.release()
-                    break
-                ready = more_now is not None and len(data) == size and more_now(0)
-                while not self._queue_out(data, "outbox", not ready):
-                    self._reader_wake.acquire()
-                    lock.acquire()
-                    self._reader_wake_pending = False
-                    stopping = self._stopping
-                    lock.release()
-                    if stopping:
-                        break
-        except Exception as exc:        # MemoryError too: reported, not lost
-            lock.acquire()
-            stopping = self._stopping
-            lock.release()
-            if not stopping:
-                self._record(exc)
-        finally:
-            # Whatever happened, the writer's thread must learn that this
-            # one is gone, or the close would wait for it for ever; after
-            # this the reader touches nothing of the connection.
-            lock.acquire()
-            self._reader_done = True
-            try:
-                self._wake_thread_locked()
-            finally:
-                lock.release()
-
     def _make_inbox(self, name):
         if name == "inbox":
             return LockedBox(self, name, self.queuelengths, self.inbox_bytes)
+        if name == "control" and self._extras is not None:
+            box = self._extras.control_box(self)
+            if box is not None:
+                return box
         return threadedcomponent._make_inbox(self, name)
-
-    def _wake_reader_locked(self):
-        if not self._reader_wake_pending:
-            self._reader_wake_pending = True
-            self._reader_wake.release()
 
     def _space_freed_locked(self):
         # Either thread may be the one waiting for room in the queue.
         self._wake_thread_locked()
-        self._wake_reader_locked()
+        if self._conn is not None:
+            self._conn.wake_locked()

@@ -1,0 +1,155 @@
+"""Connection: one session of a client's TCP connection -- the connected
+socket, the reader thread that puts what the server sends on the client's
+"outbox", and the close.  The client's own thread writes (see
+ThreadedTCPClient.py); a client makes one Connection per connection.
+
+``state`` is what the two threads tell each other; it is read and written
+under the client's lock:
+
+- _OPEN: the reader reads; the client's thread writes.
+- _LINGER: the client has sent everything and half-closed (where the
+  runtime can); the reader reads on until the server closes, goes quiet
+  for ``stop_poll``, or has gone on talking for twice that (at least
+  0.4 s).  Closing with unread data would make the kernel reset the
+  connection, and the server would lose what it had not read yet.
+- _STOP: close now; the reader stops within ``stop_poll``.
+- _EOF: the reader has ended because the server closed its side.  A
+  server that half-closed may still read: the client may write on.
+- _ENDED: the reader has ended otherwise (stopped, done lingering, or an
+  error, recorded with the client's ``_record``).
+
+``reader_end()`` tells the client's thread the last two: None while the
+reader runs, else "eof" or "ended".  The reader's last act is to move to
+one of them and wake the client's thread; after that it touches nothing
+of the connection, and ``close()``, which waits for that, closes the
+socket.  While the client's outgoing
+queue is full the reader waits on a lock of its own (``wake_locked``
+releases it when there is room, or on a stop): no polling.
+"""
+
+from axonport import (allocate_lock, start_thread, is_timeout, wake_blocked_recv, half_close,
+                      socket_poller, ticks_ms, ticks_diff, const)
+
+_OPEN = const(0)
+_LINGER = const(1)
+_STOP = const(2)
+_EOF = const(3)
+_ENDED = const(4)
+
+
+class Connection(object):
+    def __init__(self, client, sock):
+        """Start reading from ``sock``, a connected socket (or a layer over one)."""
+        self.client = client
+        self.sock = sock
+        self.state = _OPEN
+        self.wake = allocate_lock()
+        self.wake.acquire()             # held = no wake pending
+        self.wake_pending = False
+        sock.settimeout(client.stop_poll)
+        start_thread(self._read, ())
+
+    def reader_end(self):
+        """None while the reader runs; "eof" once it has ended at the
+        server's end of stream, "ended" once it has ended otherwise."""
+        state = self._state()
+        return None if state < _EOF else "eof" if state == _EOF else "ended"
+
+    def _state(self):
+        lock = self.client._lock
+        lock.acquire()
+        state = self.state
+        lock.release()
+        return state
+
+    def wake_locked(self):
+        """Wake the reader if it waits for room (the client's lock held)."""
+        if not self.wake_pending:
+            self.wake_pending = True
+            self.wake.release()
+
+    def close(self, graceful):
+        """End the session from the client's thread: gracefully (half-close,
+        and the reader lingers) or now; wait for the reader; close."""
+        client = self.client
+        sock = self.sock
+        if graceful:
+            half_close(sock)
+        client._lock.acquire()
+        if self.state < _EOF:
+            self.state = _LINGER if graceful else _STOP
+            if not graceful:
+                self.wake_locked()
+        client._lock.release()
+        if not graceful:
+            wake_blocked_recv(sock)
+        while self._state() < _EOF:
+            client.pause()          # the reader wakes the client's thread last
+        sock.close()
+
+    def _read(self):
+        client = self.client
+        lock = client._lock
+        sock = self.sock
+        end = _ENDED
+        linger_since = None
+        linger_ms = max(400, int(client.stop_poll * 2000))
+        # After a full chunk, more may be waiting in the socket: the chunk is
+        # then queued without waking the scheduler's side, which would
+        # otherwise run once per chunk, in lock-step with this thread.
+        # The poller does the waiting: a blocked recv whose timeout is cut
+        # short by a signal (the unix port's collector signals every
+        # thread) starts its timeout again, so with collections more often
+        # than stop_poll it would never time out, and a stop or the end of
+        # a graceful close would go unnoticed; poll() keeps its deadline.
+        more_now = socket_poller(sock)
+        ready = False
+        wait_ms = int(client.stop_poll * 1000)
+        size = client.recv_size
+        try:
+            while True:
+                lock.acquire()
+                state = self.state
+                lock.release()
+                if state == _STOP:
+                    break
+                if state == _LINGER:
+                    if linger_since is None:
+                        linger_since = ticks_ms()
+                    elif ticks_diff(ticks_ms(), linger_since) > linger_ms:
+                        break           # a server that never stops talking
+                data = None
+                if ready or more_now is None or more_now(wait_ms):
+                    try:
+                        data = sock.recv(size)
+                    except OSError as exc:
+                        if not is_timeout(exc):
+                            raise
+                if data is None:        # quiet for stop_poll
+                    if self._state() == _LINGER:
+                        break
+                    continue
+                if not data:
+                    end = _EOF
+                    break
+                ready = more_now is not None and len(data) == size and more_now(0)
+                while not client._queue_out(data, "outbox", not ready):
+                    self.wake.acquire()
+                    lock.acquire()
+                    self.wake_pending = False
+                    state = self.state
+                    lock.release()
+                    if state == _STOP:
+                        break
+        except Exception as exc:        # MemoryError too: reported, not lost
+            if self._state() != _STOP:
+                client._record(exc)
+        finally:
+            # Whatever happened, the client's thread must learn that this
+            # one is gone, or the close would wait for it for ever.
+            lock.acquire()
+            self.state = end
+            try:
+                client._wake_thread_locked()
+            finally:
+                lock.release()
