@@ -86,6 +86,7 @@ def test_plain_client_does_not_load_or_pay_for_the_extras():
 
 
 LAZY_PROBE = """
+import sys
 def ours():
     return sorted(m for m in sys.modules if m.split(".")[0] in ("Axon", "Kamaelia"))
 import Axon, Kamaelia, Kamaelia.Chassis, Kamaelia.Util
@@ -116,6 +117,7 @@ def test_importing_a_package_loads_nothing_else(runtime):
 
 
 CHASSIS_PROBE = """
+import sys
 from Axon.Component import component
 from Axon.Scheduler import scheduler
 from Axon.Ipc import producerFinished
