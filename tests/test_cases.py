@@ -28,7 +28,8 @@ import threading
 import pytest
 
 from conftest import (ROOT, TESTS, ESP32LIKE_HEAP, ESP32LIKE_LACKS, ESP32LIKE_STACK,
-                      esp32like_exe, micropython_exe, micropython_env, mpy_path)
+                      esp32like_exe, mpy_path)
+from tools.interpreters import micropython_env, micropython_exe, micropython_path
 
 CASES_DIR = os.path.join(TESTS, "cases")
 DEFAULT_DEADLINE = 20
@@ -107,7 +108,7 @@ def run_in_micropython(module_name, test_name, esp32like=False):
     heap = getattr(module, "MICROPYTHON_HEAPS", {}).get(test_name)
     exe = esp32like_exe() if esp32like else micropython_exe()
     cmd = [exe, os.path.join(TESTS, "support", "run_case.py"), module_name, test_name]
-    env = micropython_env(("tests/support", "tests/cases"))
+    env = micropython_env(micropython_path(extra=("tests/support", "tests/cases")))
     if esp32like:
         heap = heap or ESP32LIKE_HEAP
         cmd.append(str(ESP32LIKE_STACK))

@@ -14,17 +14,16 @@ import sys
 
 import pytest
 
-from conftest import ROOT, esp32like_exe, micropython_exe, mpy_path
+from conftest import ROOT, esp32like_exe, mpy_path
 from servers import Server
+from tools import deploy as deploy_tool, min_heap
+from tools.deploy import DeployError, Device, build, deploy, library_files
+from tools.interpreters import micropython_env, micropython_exe
+from tools.onboard import make_file, seed_result, start_seed
+from tools.sink import Sink
+from tools.virtual_board import BoardError, VirtualBoard
 
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-import deploy as deploy_tool                                        # noqa: E402
-from deploy import DeployError, Device, deploy, library_files       # noqa: E402
-from onboard import make_file, seed_result, start_seed               # noqa: E402
-from virtual_board import BoardError, VirtualBoard                   # noqa: E402
-import min_heap                                                      # noqa: E402
-
-SEED = os.path.join(ROOT, "tools", "seed_example.py")
+SEED = min_heap.SEED
 MB = 1000000
 
 
@@ -276,7 +275,7 @@ def test_small_heap_defaults(heap, threshold, tmp_path):
     script.write_text(code)
     # from .mpy, as a board loads it: compiling the sources in a 96K heap
     # leaves the probe at the mercy of the compiler's peak
-    env = dict(os.environ, MICROPYPATH=mpy_path())
+    env = micropython_env(mpy_path())
     proc = subprocess.run([micropython_exe(), "-X", "heapsize=" + heap, str(script)], env=env,
                           capture_output=True, text=True, timeout=20)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -352,8 +351,8 @@ print("LOG", network.LOG)
 ])
 def test_wifi_helper(scenario, expect, tmp_path, no_leftovers):
     (tmp_path / "network.py").write_text(FAKE_NETWORK)
-    env = dict(os.environ, MICROPYPATH=os.pathsep.join(
-        [str(tmp_path), os.path.join(ROOT, "ports", "micropython")]))
+    env = micropython_env(os.pathsep.join([str(tmp_path),
+                                           os.path.join(ROOT, "ports", "micropython")]))
     proc = subprocess.run([micropython_exe(), "-c", WIFI_SCRIPT % scenario], env=env,
                           capture_output=True, text=True, timeout=20)
     lines = proc.stdout.splitlines()
@@ -374,7 +373,7 @@ def test_lib_does_not_import_the_wifi_helper():
 
 
 def test_wifi_helper_without_a_network_module(no_leftovers):
-    env = dict(os.environ, MICROPYPATH=os.path.join(ROOT, "ports", "micropython"))
+    env = micropython_env(os.path.join(ROOT, "ports", "micropython"))
     proc = subprocess.run([micropython_exe(), "-c", "import wifi\nwifi.connect('home', 'pw')"],
                           env=env, capture_output=True, text=True, timeout=20)
     said = proc.stdout + proc.stderr        # the unix port prints tracebacks to stdout
@@ -407,8 +406,6 @@ def test_data_source_sends_20000_small_messages_from_mpy_in_64k(runtime, heap, t
                                                                  no_leftovers):
     """A Kamaelia producer that never catches noSpaceInBox, small messages,
     a board-sized heap: every byte arrives, in order."""
-    from deploy import build
-    from sink import Sink
     script = os.path.join(ROOT, "tools", "datasource_example.py")
     workdir = board_dir()
     build([(s, "lib/" + r) for s, r in library_files()] + [(script, "lib/example.py")],
@@ -419,7 +416,7 @@ def test_data_source_sends_20000_small_messages_from_mpy_in_64k(runtime, heap, t
     sink = Sink()
     code = ("import sys\nsys.argv[:] = %r\nimport example\n"
             % (["example", "127.0.0.1", str(sink.port), str(count)]))
-    env = dict(os.environ, MICROPYPATH=os.path.join(workdir, "lib"))
+    env = micropython_env(os.path.join(workdir, "lib"))
     try:
         exe = esp32like_exe() if runtime == "esp32like" else micropython_exe()
         proc = subprocess.run([exe, "-X", "heapsize=" + heap, "-c", code], env=env,

@@ -13,7 +13,6 @@ import http.server
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import threading
 
@@ -21,9 +20,8 @@ import pytest
 
 from conftest import ROOT, esp32like_exe
 
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-from deploy import mpremote_exe                      # noqa: E402
-from virtual_board import VirtualBoard               # noqa: E402
+from tools.deploy import mpremote_exe
+from tools.virtual_board import VirtualBoard
 
 
 def modules_in_tree():

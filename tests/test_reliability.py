@@ -12,7 +12,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 
 import pytest
 
@@ -27,8 +26,7 @@ SCRIPT = "tests/support/fault_process.py"
 
 def mpy_library(workdir):
     """lib/ and the port compiled to .mpy, as tools/deploy puts them on a board."""
-    sys.path.insert(0, os.path.join(ROOT, "tools"))
-    import min_heap
+    from tools import min_heap
     libdir, _ = min_heap.prepare(str(workdir / "mpy"), True)
     return libdir
 

@@ -24,7 +24,6 @@ import os
 import platform
 import re
 import resource
-import shutil
 import socket
 import subprocess
 import sys
@@ -32,10 +31,10 @@ import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-import footprint  # noqa: E402
-from launch import local_command  # noqa: E402
+if not __package__:             # run by path: python tools/bench.py
+    import by_path  # noqa: F401
+from tools import esp32like, footprint, min_heap                                # noqa: E402
+from tools.interpreters import ROOT, local_command, micropython_exe            # noqa: E402
 
 CLIENT = os.path.join(ROOT, "tools", "bench_client.py")
 SEND_SIZES = [(64, 50000), (1024, 20000), (16384, 4000), (65536, 2000)]
@@ -211,7 +210,7 @@ def smallest_heap(low=8 * 1024, high=512 * 1024, step=2 * 1024):
 
 
 def versions():
-    mp = subprocess.run([shutil.which("micropython"), "-c",
+    mp = subprocess.run([micropython_exe(), "-c",
                          "import sys; print(sys.implementation.version, sys.implementation._build)"],
                         capture_output=True, text=True).stdout.strip()
     return ("machine: %s, %d cores, %s\nCPython %s; MicroPython %s"
@@ -280,9 +279,8 @@ def main():
     for runtime in ("cpython", "micropython"):
         print("%-12s idle CPU, one silent connection: %.2f %% of a core"
               % (runtime, idle_cpu(runtime)))
-    lib = os.path.join(ROOT, "lib")
     for label, mods in footprint.SETS:
-        print("micropython  import footprint, %s: %d bytes" % (label, footprint.measure(mods, lib)))
+        print("micropython  import footprint, %s: %d bytes" % (label, footprint.measure(mods)))
     heap = smallest_heap()
     print("micropython  smallest -X heapsize streaming 1 MB through the client: %s"
           % ("%d KB" % (heap // 1024) if heap else "none up to 512 KB"))
@@ -297,8 +295,6 @@ HEAP_TARGETS_KB = {"frozen": 16, ".mpy": 32}
 def esp32like_heap_table():
     """The smallest heap for the seed example on the ESP32-like build, with
     the library frozen and as .mpy, and the .mpy import footprint."""
-    import esp32like
-    import min_heap
     reason = esp32like.available()
     if reason:
         print("esp32like    heap table skipped: " + reason)

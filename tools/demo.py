@@ -37,13 +37,13 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from deploy import ROOT, Device, DeployError, deploy              # noqa: E402
-from onboard import make_file, join_wifi, start_seed, seed_result  # noqa: E402
-from sink import Sink                                             # noqa: E402
-from virtual_board import VirtualBoard, BoardError  # noqa: E402
-from launch import local_command  # noqa: E402
+if not __package__:             # run by path: python tools/demo.py
+    import by_path  # noqa: F401
+from tools.deploy import Device, DeployError, deploy                    # noqa: E402
+from tools.interpreters import ROOT, local_command                      # noqa: E402
+from tools.onboard import make_file, join_wifi, start_seed, seed_result  # noqa: E402
+from tools.sink import Sink                                             # noqa: E402
+from tools.virtual_board import VirtualBoard, BoardError                # noqa: E402
 
 SEED = os.path.join(ROOT, "tools", "seed_example.py")
 BOARD_FILE = "seed-data.bin"

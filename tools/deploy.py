@@ -34,7 +34,10 @@ import sys
 import tempfile
 import threading
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if not __package__:             # run by path: python tools/deploy.py
+    import by_path  # noqa: F401
+from tools.interpreters import ROOT, NotInstalled, board_call, installed  # noqa: E402
+
 PORT_DIR = os.path.join(ROOT, "ports", "micropython")
 DEFAULT_VIRTUAL_ROOT = os.path.join(ROOT, "build", "virtual-board")
 MPY_CACHE = os.path.join(ROOT, "build", "mpy-cache")
@@ -45,12 +48,10 @@ class DeployError(Exception):
 
 
 def _tool(name, package):
-    found = shutil.which(name, path=os.path.dirname(sys.executable) + os.pathsep
-                         + os.environ.get("PATH", ""))
-    if not found:
-        raise DeployError("%s is not installed (pip install %s, or source tools/venv.sh)"
-                          % (name, package))
-    return found
+    try:
+        return installed(name, package)
+    except NotInstalled as e:
+        raise DeployError(str(e))
 
 
 def mpremote_exe():
@@ -133,74 +134,6 @@ def build(files, mpy, workdir, compat=None):
     return [(out, mrel) for _, out, _, mrel in jobs]
 
 
-# Runs on the board (ESP32 or unix port): little memory, no recursion worth
-# the name (the tree is two levels deep), works without hashlib.  All of it
-# lives in a function that is deleted afterwards: the REPL's globals persist
-# between mpremote calls and would otherwise keep the lists on the heap.
-SYNC_SCRIPT = """
-def _sync(want, prune, twins):
-    import os
-    try:
-        import hashlib
-    except ImportError:
-        hashlib = None
-    def isdir(p):
-        try:
-            return os.stat(p)[0] & 0x4000
-        except OSError:
-            return False
-    def walk(d, out):
-        for e in os.ilistdir(d):
-            p = d + '/' + e[0]
-            if e[1] == 0x4000:
-                walk(p, out)
-            else:
-                out.append(p)
-    removed = []
-    for d in prune:
-        if isdir(d):
-            found = []
-            walk(d, found)
-            for p in found:
-                if p not in want and (p.endswith('.py') or p.endswith('.mpy')):
-                    os.remove(p)
-                    removed.append(p)
-    for p in twins:
-        try:
-            os.remove(p)
-            removed.append(p)
-        except OSError:
-            pass
-    print('SYNC-REMOVED', repr(removed))
-    removed = None
-    have = {}
-    buf = bytearray(512)
-    for p in want:
-        part = ''
-        for name in p.split('/')[:-1]:
-            part = part + '/' + name if part else name
-            if not isdir(part):
-                os.mkdir(part)
-        try:
-            f = open(p, 'rb')
-        except OSError:
-            continue
-        h = hashlib.sha256() if hashlib else None
-        while h:
-            n = f.readinto(buf)
-            if not n:
-                break
-            h.update(buf if n == len(buf) else buf[:n])
-        f.close()
-        have[p] = h.digest() if h else None
-    print('SYNC-HAVE', repr(have))
-_sync(%r, %r, %r)
-del _sync
-import gc
-gc.collect()
-"""
-
-
 class Device:
     """mpremote against one port, every call with a deadline."""
 
@@ -246,7 +179,9 @@ def deploy(port, mpy=True, extra=(), log=print, mpremote=None, timeout=60, compa
         twin = (lambda p: p[:-4] + ".py") if mpy else (lambda p: p[:-3] + ".mpy")
         prune = ["lib/" + p for p in packages()]
         twins = [twin(p) for p in want if not any(p.startswith(d + "/") for d in prune)]
-        out = device.exec(SYNC_SCRIPT % (want, prune, twins), timeout=timeout,
+        # On the board (tools/board_scripts/sync.py): all of it in one
+        # function, deleted afterwards, so that its lists leave the heap.
+        out = device.exec(board_call("sync", want, prune, twins), timeout=timeout,
                           what="reading the board's files")
         answer = dict(l.split(" ", 1) for l in out.splitlines() if l.startswith("SYNC-"))
         try:
@@ -295,8 +230,7 @@ def main():
         if args.device:
             deploy(args.device, mpy=not args.py, compat=args.compat)
             return 0
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-        from virtual_board import VirtualBoard, BoardError
+        from tools.virtual_board import VirtualBoard, BoardError
         try:
             with VirtualBoard(root=args.root, heap=args.heap) as board:
                 print("virtual board on %s, filesystem %s" % (board.port, board.root))

@@ -3,7 +3,8 @@ that does not use them, on the MicroPython unix port.
 
     .venv/bin/python tools/extras_cost.py
 
-Measures importing ThreadedTCPClient and making one, twice, side by side:
+Measures importing ThreadedTCPClient and making one
+(tools/board_scripts/client_cost.py), twice, side by side:
 as it is, and with the one hook the extras need cut out of the module (the
 ``**extras`` argument handed to Kamaelia.Internet.Extras).  Both
 copies of the library live in temporary directories of the same path
@@ -24,7 +25,11 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if not __package__:             # run by path: python tools/extras_cost.py
+    import by_path  # noqa: F401
+from tools.interpreters import (ROOT, board_script, micropython_env, micropython_exe,  # noqa: E402
+                                micropython_path)
+
 CLIENT = os.path.join("lib", "Kamaelia", "Internet", "ThreadedTCPClient.py")
 
 # (text in ThreadedTCPClient.py, what it becomes without the extras)
@@ -34,29 +39,6 @@ HOOKS = [
      "            from Kamaelia.Internet.Extras import setup\n"
      "            setup(self, **extras)\n", ""),
 ]
-
-PROBE = """
-import gc, sys
-import Axon.Component, Axon.Scheduler, Axon.ThreadedComponent, Axon.Ipc, Axon.Box, Kamaelia.IPC
-def scrub(n):
-    a = b = c = d = e = f = g = h = 0
-    return scrub(n - 1) if n else 0
-def settle():
-    scrub(60)
-    gc.collect()
-    return gc.mem_alloc()
-for i in range(%d):                 # padding names: see the docstring
-    getattr(gc, "padding%%d" %% i, None)
-before = settle()
-from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
-imported = settle()
-client = ThreadedTCPClient("127.0.0.1", 9, send_buffer=16)
-made = settle()
-loaded = [n for n in sys.modules if n.startswith("Kamaelia.Internet.") and
-          n != "Kamaelia.Internet.ThreadedTCPClient"]
-print(imported - before, made - imported, ",".join(loaded) or "-")
-"""
-
 
 def without_hooks(source):
     for text, replacement in HOOKS:
@@ -83,11 +65,11 @@ def measure(cut):
                 source = without_hooks(f.read())
             with open(path, "w") as f:
                 f.write(source)
-        env = dict(os.environ, MICROPYPATH=os.pathsep.join(
-            [os.path.join(tmp, "lib"), os.path.join(tmp, "ports", "micropython")]))
+        env = micropython_env(micropython_path(root=tmp, frozen=False))
+        probe = board_script("client_cost")
         found = []
         for pads in PADDINGS:
-            out = subprocess.run([shutil.which("micropython"), "-c", PROBE % pads], env=env,
+            out = subprocess.run([micropython_exe(), "-c", probe, str(pads)], env=env,
                                  capture_output=True, text=True, timeout=30)
             if out.returncode:
                 raise RuntimeError(out.stdout + out.stderr)

@@ -4,12 +4,13 @@ gc.collect(), before and after the imports), on the unix port.
     tools/footprint.py         (run with the venv's python, or via tools/bench later)
 """
 
-import os
-import shutil
 import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if not __package__:             # run by path: python tools/footprint.py
+    import by_path  # noqa: F401
+from tools.interpreters import (board_script, micropython_env, micropython_exe,  # noqa: E402
+                                micropython_path)
 
 SETS = [
     ("Axon (component, scheduler, threaded)",
@@ -22,30 +23,20 @@ SETS = [
      "Kamaelia.Chassis.Pipeline Kamaelia.Internet.ThreadedTCPClient Kamaelia.File.Reading"),
 ]
 
-PROBE = """
-import gc
-gc.collect()
-before = gc.mem_alloc()
-for name in %r.split():
-    __import__(name)
-gc.collect()
-print(gc.mem_alloc() - before)
-"""
 
-
-def measure(modules, libdir):
-    exe = shutil.which("micropython")
-    env = dict(os.environ, MICROPYPATH=os.pathsep.join(
-        [libdir, os.path.join(ROOT, "ports", "micropython")]))
-    out = subprocess.run([exe, "-c", PROBE % modules], env=env, capture_output=True,
-                         text=True, check=True, timeout=30).stdout
+def measure(modules):
+    """Bytes the imports of ``modules`` (names, space-separated) keep, from
+    the sources in lib/."""
+    env = micropython_env(micropython_path(frozen=False))
+    out = subprocess.run([micropython_exe(), "-c", board_script("import_footprint"), modules],
+                         env=env, capture_output=True, text=True, check=True,
+                         timeout=30).stdout
     return int(out.split()[-1])
 
 
 def main():
-    lib = os.path.join(ROOT, "lib")
     for label, mods in SETS:
-        print("%-62s %7d bytes" % (label, measure(mods, lib)))
+        print("%-62s %7d bytes" % (label, measure(mods)))
 
 
 if __name__ == "__main__":

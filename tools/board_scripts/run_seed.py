@@ -1,0 +1,14 @@
+# tools/onboard.py runs this on the board through mpremote exec, followed by
+# _run_seed(argv) (interpreters.board_call): the seed example, deployed to
+# the board's root, imported with sys.argv set (mpremote passes no
+# arguments to a script), its sys.exit() caught so the board stays at its
+# REPL.
+def _run_seed(argv):
+    import sys
+    sys.argv[:] = argv
+    sys.modules.pop('seed_example', None)
+    try:
+        import seed_example
+    except SystemExit as e:
+        print('EXIT', e.args[0] if e.args else 0)
+    sys.modules.pop('seed_example', None)
