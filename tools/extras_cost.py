@@ -5,8 +5,9 @@ that does not use them, on the MicroPython unix port.
 
 Measures importing ThreadedTCPClient and making one
 (tools/board_scripts/client_cost.py), twice, side by side:
-as it is, and with the one hook the extras need cut out of the module (the
-``**extras`` argument handed to Kamaelia.Internet.Extras).  Both
+as it is, and with what the extras need cut out of the module (the
+``**extras`` argument handed to Kamaelia.Internet.Extras, the ``_extras``
+word, and the session's calls to it).  Both
 copies of the library live in temporary directories of the same path
 length, and the heap is settled the same way (a stack scrub, then
 ``gc.collect()``), because MicroPython's conservative GC and qstr pools
@@ -32,12 +33,20 @@ from tools.interpreters import (ROOT, board_script, micropython_env, micropython
 
 CLIENT = os.path.join("lib", "Kamaelia", "Internet", "ThreadedTCPClient.py")
 
-# (text in ThreadedTCPClient.py, what it becomes without the extras)
+# (text in ThreadedTCPClient.py, what it becomes without the extras): the
+# argument, the word each client keeps for them, and each session's calls.
 HOOKS = [
     (", **extras):", "):"),
-    ("        if extras:                      # ssl=, server_hostname=, statistics=\n"
+    ("        self._extras = None\n"
+     "        if extras:\n"
      "            from Kamaelia.Internet.Extras import setup\n"
-     "            setup(self, **extras)\n", ""),
+     "            self._extras = setup(self, **extras)\n", ""),
+    ("        extras = self._extras\n", ""),
+    ("            if extras is not None:\n"
+     "                sock = extras.layer(sock)       # TLS, statistics\n"
+     "                extras.started()\n", ""),
+    ("        if extras is not None:\n"
+     "            extras.ended(self._error)\n", ""),
 ]
 
 def without_hooks(source):

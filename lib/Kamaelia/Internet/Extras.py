@@ -16,10 +16,11 @@ MicroPython footprint does not grow for them).
 
 What ``setup`` returns is the client's ``_extras``: each session calls its
 ``layer(sock)`` on the connected socket and ``started()`` before anything
-is read, and ``ended(error)`` after the close; the client's box making
-asks it for a "control" inbox and boxes to add.  TLS wraps the connected
+is read, and ``ended(error)`` after the close.  TLS wraps the connected
 socket first, and statistics counts what passes through the TLS
-connection, so it counts the application's bytes.
+connection, so it counts the application's bytes.  Statistics also gives
+the client a "stats" outbox and a "control" inbox that answers requests
+(set up here, from the client's ``__init__``, before its threads exist).
 """
 
 from Axon.Check import instance, text
@@ -47,20 +48,10 @@ class _Extras(object):
         if self.counts is not None and error is not None:
             self.counts.errors += 1
 
-    def control_box(self, client):
-        """The client's "control" inbox, or None for the usual one."""
-        if self.counts is None:
-            return None
-        return self.counts.control_box(client)
-
-    def add_boxes(self, client):
-        if self.counts is not None:
-            self.counts.add_boxes(client)
-
 
 def setup(client, **extras):
-    """Check the extras; returns the client's ``_extras``.  Called from the
-    client's ``__init__`` (before its threads exist, and its boxes)."""
+    """Check the extras; returns the client's ``_extras``.  Called at the
+    end of the client's ``__init__`` (before its threads exist)."""
     for name in extras:
         if name not in _NAMES:
             raise TypeError("%s() got an unexpected keyword argument %r (it takes %s)"
@@ -76,4 +67,5 @@ def setup(client, **extras):
     if extras.get("statistics"):
         from Kamaelia.Internet.Statistics import Counts
         counts = Counts()
+        counts.add_boxes(client)
     return _Extras(tls, counts)

@@ -116,10 +116,9 @@ class Counts(connectionStatistics):
         return connectionStatistics(self.bytes_sent, self.bytes_received,
                                     self.connects, self.errors)
 
-    def control_box(self, client):
-        return _AnsweringControl(client, "control")
-
     def add_boxes(self, client):
-        """The "stats" outbox, and ``client.statistics()``."""
+        """The "stats" outbox, the answering "control" inbox (nothing has
+        been linked to the client yet), and ``client.statistics()``."""
         client.outboxes["stats"] = Box(client, "stats", False)
+        client.inboxes["control"] = _AnsweringControl(client, "control")
         client.statistics = self.snapshot

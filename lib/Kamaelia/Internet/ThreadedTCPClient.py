@@ -134,16 +134,13 @@ class ThreadedTCPClient(threadedcomponent):
         self.host = host
         self.port = port
         self.inbox_bytes = QUEUE_BYTES if inbox_bytes is None else inbox_bytes
+        threadedcomponent.__init__(self, queuelengths=queuelengths)
         # ssl=, server_hostname=, statistics=: the one word a client spends
-        # on them (see the hooks below).  Set up before the boxes, which
-        # statistics adds to.
+        # on them (Extras.py; each session calls it).
         self._extras = None
         if extras:
             from Kamaelia.Internet.Extras import setup
             self._extras = setup(self, **extras)
-        threadedcomponent.__init__(self, queuelengths=queuelengths)
-        if self._extras is not None:
-            self._extras.add_boxes(self)
         self.initialsendmessage = initialsendmessage
         self.connect_timeout = connect_timeout
         self.recv_size = recv_size
@@ -422,10 +419,6 @@ class ThreadedTCPClient(threadedcomponent):
     def _make_inbox(self, name):
         if name == "inbox":
             return LockedBox(self, name, self.queuelengths, self.inbox_bytes)
-        if name == "control" and self._extras is not None:
-            box = self._extras.control_box(self)
-            if box is not None:
-                return box
         return threadedcomponent._make_inbox(self, name)
 
     def _space_freed_locked(self):
