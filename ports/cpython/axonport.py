@@ -24,6 +24,16 @@ def const(value):
 # message with 256 KB, 8.7 with 1 MB; raw sendall 6-7).
 QUEUE_BYTES = 1048576
 
+# What follows QUEUE_BYTES, all in this place:
+# - every inbox but "control" holds QUEUE_BYTES (Axon.Box; QUEUE_LENGTH
+#   messages too, a sixty-fourth of it at least 16 and at most 1000);
+# - a thread's outgoing queue a quarter of it (Axon.ThreadedComponent);
+# - a chunk, CHUNK_BYTES, an eighth: the most a ThreadedTCPClient reads at
+#   once (at most 2048) or gathers into one write (128 to 16384), and a
+#   RateControlledFileReader's default chunk on a small heap;
+# - a ReconnectingTCPClient's backlog half of it (at most 16384).
+CHUNK_BYTES = QUEUE_BYTES // 8
+
 
 # CPython's GIL hands itself to a waiting thread on its own (see the
 # MicroPython port for where that is needed).

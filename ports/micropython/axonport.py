@@ -40,10 +40,20 @@ _TIMEOUT_ERRNOS = (errno.EAGAIN, errno.ETIMEDOUT)
 # thirty-second, at least 512 bytes: 512 on a 16 KB heap (firmware with the
 # library frozen in), 1 KB on 32 KB, 2 KB on 64 KB; in between it rises
 # from the one to the other (more heap never means a smaller bound).
-# Chunks, the client's receive size and send buffer follow it, so the data
-# in flight stays a small share of any heap.
+# The sizes below follow it, so the data in flight stays a small share of
+# any heap.
 _HEAP = gc.mem_free() + gc.mem_alloc()
 QUEUE_BYTES = max(512, min(262144, _HEAP // 16, max(_HEAP // 32, (_HEAP - 49152) // 8)))
+
+# What follows QUEUE_BYTES, all in this place:
+# - every inbox but "control" holds QUEUE_BYTES (Axon.Box; QUEUE_LENGTH
+#   messages too, a sixty-fourth of it at least 16 and at most 1000);
+# - a thread's outgoing queue a quarter of it (Axon.ThreadedComponent);
+# - a chunk, CHUNK_BYTES, an eighth: the most a ThreadedTCPClient reads at
+#   once (at most 2048) or gathers into one write (128 to 16384), and a
+#   RateControlledFileReader's default chunk on a small heap;
+# - a ReconnectingTCPClient's backlog half of it (at most 16384).
+CHUNK_BYTES = QUEUE_BYTES // 8
 
 # A small heap fragments: MicroPython collects only when an allocation
 # fails, and by then garbage lies scattered between live objects, so the

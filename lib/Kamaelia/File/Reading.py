@@ -10,10 +10,11 @@ RateControlledFileReader(filename, readmode="bytes", rate=100000,
   second.
 - Give ``chunksize`` or ``chunkrate`` (chunks per second), not both (a
   ValueError); with neither, ``chunkrate`` is 10, as in Kamaelia -- except
-  on a small heap, where a chunk is at most an eighth of the port's
-  QUEUE_BYTES (256 bytes on a 64 KB MicroPython heap; never on CPython or
-  on MicroPython's default 2 MB heap): the same rate in smaller chunks,
-  more often, so that one chunk always finds room in a fragmented heap.
+  on a small heap, where a chunk is at most the port's CHUNK_BYTES (an
+  eighth of QUEUE_BYTES: 256 bytes on a 64 KB MicroPython heap; never on
+  CPython or on MicroPython's default 2 MB heap): the same rate in
+  smaller chunks, more often, so that one chunk always finds room in a
+  fragmented heap.
   A ``chunksize`` or ``chunkrate`` you give is used as it is.
 - The first chunk goes at once, then one per 1/chunkrate seconds.  Between
   chunks the thread sleeps (no spinning).  With ``allowchunkaggregation``
@@ -37,7 +38,7 @@ the heap; ``from Kamaelia.File.Reading import SimpleReader`` gives a
 factory that makes one.
 """
 
-from axonport import ticks_ms, ticks_diff, QUEUE_BYTES, open_file
+from axonport import ticks_ms, ticks_diff, CHUNK_BYTES, open_file
 from Axon.ThreadedComponent import threadedcomponent, checked
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 
@@ -69,9 +70,9 @@ class RateControlledFileReader(threadedcomponent):
             if default:
                 chunkrate = 10
             chunksize = rate / chunkrate
-            if default and readmode == "bytes" and chunksize > QUEUE_BYTES // 8:
+            if default and readmode == "bytes" and chunksize > CHUNK_BYTES:
                 # A small heap: smaller chunks, more often, at the same rate.
-                chunksize = QUEUE_BYTES // 8
+                chunksize = CHUNK_BYTES
         chunksize = max(1, int(chunksize + 0.5))
         if not isinstance(filename, str):
             raise TypeError("%s: filename must be a str, not %r" % (who, filename))

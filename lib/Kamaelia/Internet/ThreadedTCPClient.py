@@ -38,7 +38,7 @@ and send_after_eof; the extras plug in through _extras.
 
 import socket
 from errno import EINPROGRESS, ETIMEDOUT
-from axonport import is_timeout, socket_poller, ticks_ms, ticks_diff, QUEUE_BYTES, const
+from axonport import is_timeout, socket_poller, ticks_ms, ticks_diff, QUEUE_BYTES, CHUNK_BYTES, const
 from Axon.ThreadedComponent import threadedcomponent, checked
 from Axon.Box import LockedBox
 from Axon.Ipc import producerFinished, shutdownMicroprocess
@@ -123,9 +123,9 @@ class ThreadedTCPClient(threadedcomponent):
         if initialsendmessage is not None:
             initialsendmessage = as_bytes(initialsendmessage)
         if recv_size is None:
-            recv_size = min(2048, QUEUE_BYTES // 8)
+            recv_size = min(2048, CHUNK_BYTES)
         if send_buffer is None:
-            send_buffer = max(128, min(16384, QUEUE_BYTES // 8))
+            send_buffer = max(128, min(16384, CHUNK_BYTES))
         checked(who, (("connect_timeout", connect_timeout, 0, False, True),
                       ("stop_poll", stop_poll, 0, False, False),
                       ("recv_size", recv_size, 1, True, False),
