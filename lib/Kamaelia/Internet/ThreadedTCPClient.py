@@ -221,7 +221,7 @@ class ThreadedTCPClient(threadedcomponent):
             self._conn = conn
             self._lock.release()
             if self.initialsendmessage is not None:
-                self._write_out(sock, (self.initialsendmessage,), ThreadedTCPClient._written)
+                self._send_initial(sock)
             result = self._serve(conn)
         except _Abandoned:
             if self._take_control():
@@ -267,7 +267,14 @@ class ThreadedTCPClient(threadedcomponent):
                 return _STOP
             messages = self._take_messages()
             if messages:
-                self._write_out(conn.sock, messages, type(self)._written)
+                # Not _write_out: this frame lives for the session, one
+                # with a try block per batch would go on MicroPython's heap.
+                try:
+                    self._write_batched(conn.sock, messages)
+                except _WriteFailed as exc:
+                    self._written(messages, exc.sent)
+                    raise exc.error
+                self._written(messages, None)
                 continue
             if self._finishing:
                 return _FINISH
@@ -338,15 +345,15 @@ class ThreadedTCPClient(threadedcomponent):
             if self._control_has(shutdownMicroprocess):
                 raise _Abandoned()
 
-    def _write_out(self, sock, messages, written):
-        """Write ``messages`` and tell ``written(self, messages, sent)``
-        (a ``_written``) how it went; a failure is raised as its error."""
+    def _send_initial(self, sock):
+        """Write initialsendmessage; what a failure leaves unwritten is
+        counted as _written counts it (never kept for another connection)."""
+        message = self.initialsendmessage
         try:
-            self._write_batched(sock, messages)
+            self._write(sock, message, 0)
         except _WriteFailed as exc:
-            written(self, messages, exc.sent)
+            self._unsent += len(message) - exc.sent
             raise exc.error
-        written(self, messages, None)
 
     def _write_batched(self, sock, messages):
         """Write ``messages`` in order: those up to half of send_buffer are
