@@ -274,6 +274,12 @@ class ThreadedTCPClient(threadedcomponent):
                 except _WriteFailed as exc:
                     self._written(messages, exc.sent)
                     raise exc.error
+                except Exception:
+                    # No count of what the socket took (a MemoryError
+                    # making a view, or encoding a str): all of these count
+                    # as not written, at most a batch more than were.
+                    self._written(messages, 0)
+                    raise
                 self._written(messages, None)
                 continue
             if self._finishing:
