@@ -85,6 +85,7 @@ class Box(object):
     strict = False
     maxbytes = None             # a LockedBox may bound bytes too
     held = 0
+    _taking = 0                 # of held, a LockedBox's batch taken (see take_all)
     _spare = None               # a LockedBox's second list
 
     def __init__(self, owner, name, storing, maxsize=None, maxbytes=None):
@@ -198,14 +199,18 @@ class Box(object):
         if head >= size:
             raise _empty(self)
         message = items[head]
-        items[head] = None
-        head += 1
         if self.maxbytes is not None and isinstance(message, SIZED):
             self.held -= len(message) + MESSAGE_COST
+        items[head] = None
+        head += 1
         # Amortised O(1) FIFO without deque: compact once half is consumed.
         if head == size:
             del items[:]
             head = 0
+            if self.maxbytes is not None:
+                # Empty: no drift survives (a bytearray resized after it
+                # was sent counts another length now).
+                self.held = self._taking
         elif head >= _COMPACT and head + head >= size:
             del items[:head]
             head = 0
@@ -274,8 +279,6 @@ class Box(object):
 
 
 class LockedBox(Box):
-    _taking = 0
-
     def __init__(self, owner, name, maxsize=None, maxbytes=None):
         Box.__init__(self, owner, name, True, maxsize, maxbytes)
         self.lock = owner._lock

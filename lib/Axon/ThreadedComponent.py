@@ -85,7 +85,9 @@ class threadedcomponent(component):
         checked(type(self).__name__, (("queuelengths", queuelengths, 1, True, False),))
         self.queuelengths = queuelengths    # also the messages waiting to leave the thread
         # and their bytes: the inbox they go to holds QUEUE_BYTES more (a
-        # full one keeps them here), so a hop holds a quarter more, not double.
+        # full one keeps them here), so a hop holds a quarter more, not
+        # double.  (Half would let a reader queue two chunks before waking
+        # the scheduler's side, but replies then overflow a 96 KB heap.)
         self.out_maxbytes = QUEUE_BYTES // 4
         self._out_bytes = 0
         self._lock = allocate_lock()

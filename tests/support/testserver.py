@@ -50,7 +50,7 @@ class _Control:
         cls.sock.sendall(json.dumps(request).encode() + b"\n")
         line = b""
         while not line.endswith(b"\n"):
-            chunk = cls.sock.recv(4096)
+            chunk = cls.sock.recv(512)     # answers are short: spare a small heap
             if not chunk:
                 raise OSError("test server factory closed the connection")
             line += chunk

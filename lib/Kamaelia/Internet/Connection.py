@@ -29,6 +29,7 @@ releases it when there is room, or on a stop): no polling.
 
 from axonport import (allocate_lock, start_thread, is_timeout, wake_blocked_recv, half_close,
                       socket_poller, ticks_ms, ticks_diff, const)
+from Axon.Ipc import shutdownMicroprocess as _Shutdown
 
 _OPEN = const(0)
 _LINGER = const(1)
@@ -39,15 +40,21 @@ _ENDED = const(4)
 
 class Connection(object):
     def __init__(self, client, sock):
-        """Start reading from ``sock``, a connected socket (or a layer over one)."""
+        """``sock``: a connected socket (or a layer over one)."""
         self.client = client
         self.sock = sock
         self.state = _OPEN
+        self.reading = False
         self.wake = allocate_lock()
         self.wake.acquire()             # held = no wake pending
         self.wake_pending = False
-        sock.settimeout(client.stop_poll)
+
+    def start(self):
+        """Start the reader; the client has made this its connection first,
+        so that a wake for room in its queue reaches this reader."""
+        self.sock.settimeout(self.client.stop_poll)
         start_thread(self._read, ())
+        self.reading = True
 
     def reader_end(self):
         """None while the reader runs; "eof" once it has ended at the
@@ -70,22 +77,33 @@ class Connection(object):
 
     def close(self, graceful):
         """End the session from the client's thread: gracefully (half-close,
-        and the reader lingers) or now; wait for the reader; close."""
+        and the reader lingers) or now; wait for the reader; close.  A
+        stop (shutdownMicroprocess, or stop()) during the linger ends it
+        at once: a reader held up by a full queue that nothing downstream
+        takes from would otherwise keep it waiting."""
         client = self.client
         sock = self.sock
-        if graceful:
+        if graceful and self.reading:
             half_close(sock)
-        client._lock.acquire()
-        if self.state < _EOF:
-            self.state = _LINGER if graceful else _STOP
-            if not graceful:
-                self.wake_locked()
-        client._lock.release()
-        if not graceful:
+        self._end(_LINGER if graceful else _STOP)
+        if not graceful and self.reading:
             wake_blocked_recv(sock)
-        while self._state() < _EOF:
+        while self.reading and self._state() < _EOF:
+            if graceful and (client._stop_requested or client._control_has(_Shutdown)):
+                graceful = False            # told to stop while lingering
+                self._end(_STOP)
+                wake_blocked_recv(sock)
             client.pause()          # the reader wakes the client's thread last
         sock.close()
+
+    def _end(self, state):
+        lock = self.client._lock
+        lock.acquire()
+        if self.state < _EOF:
+            self.state = state
+            if state == _STOP:
+                self.wake_locked()
+        lock.release()
 
     def _read(self):
         client = self.client

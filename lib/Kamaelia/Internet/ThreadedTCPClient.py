@@ -216,20 +216,26 @@ class ThreadedTCPClient(threadedcomponent):
                 sock = extras.layer(sock)       # TLS, statistics
                 extras.started()
             self._started()
-            conn = Connection(self, sock)       # reading from here on
+            conn = Connection(self, sock)
             self._lock.acquire()
             self._conn = conn
             self._lock.release()
+            conn.start()                        # reading from here on
             if self.initialsendmessage is not None:
                 self._send_initial(sock)
             result = self._serve(conn)
         except _Abandoned:
-            if self._take_control():
+            # Told to stop, or the reader failed (then "control" stays
+            # unread: a ReconnectingTCPClient still tries again).
+            if self._control_has(shutdownMicroprocess) and self._take_control():
                 result = _STOP
         except Exception as exc:
             self._record(exc)
         if conn is not None:
             conn.close(result <= _DRAINED and self._error is None)
+            self._lock.acquire()
+            self._conn = None
+            self._lock.release()
         elif sock is not None:
             sock.close()
         if extras is not None:
@@ -274,12 +280,6 @@ class ThreadedTCPClient(threadedcomponent):
                 except _WriteFailed as exc:
                     self._written(messages, exc.sent)
                     raise exc.error
-                except Exception:
-                    # No count of what the socket took (a MemoryError
-                    # making a view, or encoding a str): all of these count
-                    # as not written, at most a batch more than were.
-                    self._written(messages, 0)
-                    raise
                 self._written(messages, None)
                 continue
             if self._finishing:
@@ -365,32 +365,38 @@ class ThreadedTCPClient(threadedcomponent):
         """Write ``messages`` in order: those up to half of send_buffer are
         gathered into one write, larger ones written as they are (no copy).
         A message of the wrong type ends it after what came before it was
-        written.  Raises _WriteFailed."""
+        written.  Any failure is raised as _WriteFailed, a MemoryError
+        (making a view, encoding a str) too."""
         batch = self._batch
         limit = len(batch)
         half = limit // 2
         filled = written = 0
-        for message in messages:
-            data = message
-            if not isinstance(data, (bytes, bytearray)):
-                data = as_bytes(data)
-                if data is None:
-                    if filled:
-                        self._write(sock, memoryview(batch)[:filled], written)
-                    raise _WriteFailed(written + filled, wrong_type(message))
-            size = len(data)
-            if filled and (filled + size > limit or size > half):
+        try:
+            for message in messages:
+                data = message
+                if not isinstance(data, (bytes, bytearray)):
+                    data = as_bytes(data)
+                    if data is None:
+                        if filled:
+                            self._write(sock, memoryview(batch)[:filled], written)
+                        raise _WriteFailed(written + filled, wrong_type(message))
+                size = len(data)
+                if filled and (filled + size > limit or size > half):
+                    self._write(sock, memoryview(batch)[:filled], written)
+                    written += filled
+                    filled = 0
+                if size > half:
+                    self._write(sock, data, written)
+                    written += size
+                else:
+                    batch[filled:filled + size] = data
+                    filled += size
+            if filled:
                 self._write(sock, memoryview(batch)[:filled], written)
-                written += filled
-                filled = 0
-            if size > half:
-                self._write(sock, data, written)
-                written += size
-            else:
-                batch[filled:filled + size] = data
-                filled += size
-        if filled:
-            self._write(sock, memoryview(batch)[:filled], written)
+        except _WriteFailed:
+            raise
+        except Exception as exc:
+            raise _WriteFailed(written, exc)
 
     def _write(self, sock, data, before):
         """Send all of ``data``, which follows ``before`` bytes already
@@ -415,6 +421,8 @@ class ThreadedTCPClient(threadedcomponent):
                 # reader met an error (the connection is broken).
                 if self._control_has(shutdownMicroprocess) or self._error is not None:
                     raise _WriteFailed(before + sent, _Abandoned())
+            except Exception as exc:        # a MemoryError making the view
+                raise _WriteFailed(before + sent, exc)
 
     def _control_waiting(self):
         """A peek at "control" without the lock (a list's length is one
