@@ -273,8 +273,9 @@ class ThreadedTCPClient(threadedcomponent):
                 return _STOP
             messages = self._take_messages()
             if messages:
-                # Not _write_out: this frame lives for the session, one
-                # with a try block per batch would go on MicroPython's heap.
+                # The try block sits in this frame, which lives for the
+                # session: in a call per batch it would put that call's
+                # frame on MicroPython's heap each time.
                 try:
                     self._write_batched(conn.sock, messages)
                 except _WriteFailed as exc:
