@@ -139,7 +139,9 @@ class Box(object):
         if maxsize is not None and waiting + 1 >= maxsize:
             self._at_limit(waiting)
         if self.maxbytes is not None and isinstance(message, SIZED):
-            maxsize = self.held + len(message) + MESSAGE_COST      # now bytes held
+            # The bytes held after this one, in ``maxsize``'s slot: one more
+            # local would put this per-message frame on MicroPython's heap.
+            maxsize = self.held + len(message) + MESSAGE_COST
             if maxsize >= self.maxbytes:
                 self._at_byte_limit(waiting, maxsize)
             self.held = maxsize
