@@ -340,7 +340,10 @@ class LockedBox(Box):
         against it until the next ``take_all`` (or ``release_taken``): a
         consumer that writes a batch out holds those messages meanwhile,
         so the box and the batch together stay within ``maxbytes``.  A
-        batch of ``maxbytes`` or more holds the producers until then."""
+        batch of ``maxbytes`` or more holds the producers until then.
+        The list handed out is the box's own second list: the box keeps
+        the messages in it until the next ``take_all`` or
+        ``release_taken``, which empties it."""
         lock = self.lock
         lock.acquire()
         taken = self._pop_all()
@@ -355,12 +358,16 @@ class LockedBox(Box):
         return taken
 
     def release_taken(self):
-        """The consumer is done with the last batch (see take_all)."""
+        """The consumer is done with the last batch (see take_all): it no
+        longer counts, and its list is emptied, so that an idle box does
+        not keep the messages last written alive."""
         lock = self.lock
         lock.acquire()
         if self._taking:
             self.held -= self._taking
             self._taking = 0
+        if self._spare:
+            del self._spare[:]
         wake = self._room_again()
         lock.release()
         if wake:
@@ -386,6 +393,8 @@ class LockedBox(Box):
         if self.maxbytes is not None:
             self.held = 0
             self._taking = 0
+            # The last batch taken: its consumer holds it while it uses it.
+            self._spare = None
         self.full = False
         self.lock.release()
         if items is None:

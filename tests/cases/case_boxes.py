@@ -245,8 +245,15 @@ def test_a_batch_taken_counts_against_the_byte_bound_until_released():
     batch = box.take_all()
     assert len(batch) == 10 and box.full        # the batch still counts
     assert box.put(b"y" * 10) is True           # so its producer stays held
-    assert list(box.take_all()) == [b"y" * 10]  # the next take frees the first batch
+    batch = box.take_all()
+    assert list(batch) == [b"y" * 10]           # the next take frees the first batch
     assert not box.full and box.held == 10 + MESSAGE_COST
     box.release_taken()
     assert box.held == 0 and not box.full
+    assert list(batch) == []                    # released: the box keeps none of it
     assert box.take_all() == ()
+    box.put(b"z")
+    batch = box.take_all()
+    box.close()
+    assert list(batch) == [b"z"]                # a batch in use outlives the close
+    assert box.take_all() == () and box.held == 0

@@ -12,13 +12,14 @@ from axonport import ticks_ms, ticks_diff
 from Axon.Scheduler import scheduler
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.IPC import socketShutdown
+from Axon.ThreadedComponent import threadedcomponent
 from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.File.Reading import RateControlledFileReader
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
 from testserver import TestServer, pattern, prefix_sha256
 from payloads import sha256hex, pattern_pieces, seeded_pieces, sha256_stream, write_pattern_file
 from components import Source, Collector, Digest, Repeat, Trigger, echo_through
-from checks import error_unsent_shutdown
+from checks import error_unsent_shutdown, heap_in_use, trace_heap, settle
 
 DEADLINES = {"test_seed_example_1mb_byte_exact": 60,
              "test_seed_rate_paces_a_small_file": 30}
@@ -27,7 +28,8 @@ THREAD_RACES = ["test_shutdown_is_prompt_against_a_silent_server",
                 "test_producer_finished_is_prompt_against_a_silent_server",
                 "test_shutdown_is_prompt_while_writing_to_a_server_that_stopped_reading",
                 "test_echo_round_trip",
-                "test_full_chunks_then_silence_arrive_without_waiting"]
+                "test_full_chunks_then_silence_arrive_without_waiting",
+                "test_an_idle_client_keeps_none_of_what_it_wrote"]
 
 
 def client_pipeline(client, messages=(), finish=None, collector=None):
@@ -298,3 +300,58 @@ def test_constructor_rejects_bad_arguments():
     else:
         raise AssertionError("accepted a float initialsendmessage")
     ThreadedTCPClient("127.0.0.1", 80, 1)     # chargen: accepted, ignored
+
+
+class PhasedFeeder(threadedcomponent):
+    """Sends one message per size in ``sizes``, each made as it is sent;
+    after each, waits until ``server`` has had everything and records the
+    heap in use (``heap``, settled down to ``settle_to``, a function of
+    the heap recorded after the first message); then stops the client
+    (shutdownMicroprocess out of "signal")."""
+
+    def __init__(self, server, sizes, settle_to):
+        threadedcomponent.__init__(self)
+        self.server = server
+        self.sizes = sizes
+        self.settle_to = settle_to
+        self.heap = []
+
+    def main(self):
+        total = 0
+        for size in self.sizes:
+            self._send_new(size)
+            total += size
+            self.server.wait_bytes(total)
+            target = self.settle_to(self.heap[0]) if self.heap else 0
+            self.heap.append(settle(heap_in_use, target))
+        self.send(shutdownMicroprocess(), "signal")
+
+    def _send_new(self, size):
+        # In a call of its own: no local of main() keeps the message.
+        self.send(pattern(size), "outbox")
+
+
+def test_an_idle_client_keeps_none_of_what_it_wrote():
+    # The client writes a batch and idles: neither its inbox nor its
+    # thread may keep the messages written (a board's heap would hold them
+    # for as long as the connection idles).  Measured against the heap
+    # after a 16-byte message, once everything is allocated.
+    from Kamaelia.Chassis.Graphline import Graphline
+    big = 12000
+    server = TestServer("sink")
+    trace_heap()
+    try:
+        feeder = PhasedFeeder(server, [16, big], lambda first: first + 2000)
+        k = Collector()
+        Graphline(FEED=feeder, CLIENT=ThreadedTCPClient("127.0.0.1", server.port), OUT=k,
+                  linkages={("FEED", "outbox"): ("CLIENT", "inbox"),
+                            ("FEED", "signal"): ("CLIENT", "control"),
+                            ("CLIENT", "outbox"): ("OUT", "inbox"),
+                            ("CLIENT", "signal"): ("OUT", "control")}).activate()
+        scheduler.run.runThreads()
+    finally:
+        trace_heap(False)
+    assert_shutdown_only(k)
+    assert server.result()["bytes"] == 16 + big
+    first, second = feeder.heap
+    assert second - first < 2000, (first, second)

@@ -7,7 +7,9 @@
   exception; ``error_unsent_shutdown(signals, ...)``: the exact "signal"
   sequence of a client that failed.
 - ``settle``, ``count_fds``, ``count_threads``, ``elapsed_ms``: measuring
-  what the OS updates a moment late, and time.
+  what the OS updates a moment late, and time; ``heap_in_use()``: bytes
+  live after a collection (CPython: traced since ``trace_heap()``, but
+  for the test servers').
 - ``tls_context(ca_der)``, ``other_ca()``: TLS on either runtime.
 """
 
@@ -78,6 +80,29 @@ def settle(measure, target, timeout_ms=2000):
         if value <= target or ticks_diff(ticks_ms(), start) >= timeout_ms:
             return value
         sleep_ms(5)
+
+
+def trace_heap(on=True):
+    """Start (or stop) what heap_in_use() measures on CPython."""
+    if not IS_MICROPYTHON:
+        import tracemalloc
+        if on:
+            tracemalloc.start()
+        else:
+            tracemalloc.stop()
+
+
+def heap_in_use():
+    """Bytes of heap in use after a full collection."""
+    import gc
+    gc.collect()
+    if IS_MICROPYTHON:
+        return gc.mem_alloc()
+    # The test servers run in this process on CPython: not theirs.
+    import tracemalloc
+    snapshot = tracemalloc.take_snapshot().filter_traces(
+        [tracemalloc.Filter(False, "*/tests/support/server*.py")])
+    return sum(stat.size for stat in snapshot.statistics("filename"))
 
 
 def error_unsent_shutdown(signals, kind=OSError, unsent=None):

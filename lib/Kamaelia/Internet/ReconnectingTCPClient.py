@@ -176,7 +176,7 @@ class ReconnectingTCPClient(ThreadedTCPClient):
     def _absorb(self, connected):
         """Move what waits in "inbox" to the backlog.  Disconnected, drop
         the oldest beyond ``buffer_bytes``.  Connected, drop nothing: the
-        socket is about to take it, and until the next take the batch still
+        socket is about to take it, and until it is written the batch still
         counts against the inbox's byte bound, which holds a faster
         producer back instead."""
         backlog = self._backlog

@@ -282,6 +282,7 @@ class ThreadedTCPClient(threadedcomponent):
                     self._written(messages, exc.sent)
                     raise exc.error
                 self._written(messages, None)
+                inbox.release_taken()   # an idle client keeps none of them
                 continue
             if self._finishing:
                 return _FINISH
