@@ -337,7 +337,7 @@ def test_an_idle_client_keeps_none_of_what_it_wrote():
     # for as long as the connection idles).  Measured against the heap
     # after a 16-byte message, once everything is allocated.
     from Kamaelia.Chassis.Graphline import Graphline
-    big = 12000
+    big = 6000
     server = TestServer("sink")
     trace_heap()
     try:
