@@ -137,34 +137,25 @@ class Box(object):
         waiting = len(items) - self.head
         maxsize = self.maxsize
         if maxsize is not None and waiting + 1 >= maxsize:
-            self._at_limit(waiting)
+            self._at_limit(waiting >= maxsize)
         if self.maxbytes is not None and isinstance(message, SIZED):
             # The bytes held after this one, in ``maxsize``'s slot: one more
             # local would put this per-message frame on MicroPython's heap.
             maxsize = self.held + len(message) + MESSAGE_COST
             if maxsize >= self.maxbytes:
-                self._at_byte_limit(waiting, maxsize)
+                # One message always goes into an empty box.
+                self._at_limit(maxsize > self.maxbytes and waiting)
             self.held = maxsize
         items.append(message)
         return True
 
-    def _at_limit(self, waiting):
-        """This message fills the box (or it was full): refuse it, or mark
-        the box full so that its sender is held."""
+    def _at_limit(self, over):
+        """This message fills the box, or ``over`` it: a strict box refuses
+        one over, any other is marked full so that its sender is held."""
         if not self.strict:
             self.full = True
-        elif waiting >= self.maxsize:
-            raise _full(self, waiting)
-
-    def _at_byte_limit(self, waiting, held):
-        """A sized message joining the ``waiting`` ones brings the bytes
-        held to ``held``, at least ``maxbytes``: refuse it (a strict box
-        over its bound), or mark the box full.  One message always goes
-        into an empty box."""
-        if not self.strict:
-            self.full = True
-        elif held > self.maxbytes and waiting:
-            raise _full(self, waiting)
+        elif over:
+            raise _full(self, len(self.items) - self.head)
 
     def _has_room(self):
         """Whether a box marked full may take messages again."""
@@ -274,11 +265,6 @@ class Box(object):
             self.full = False
             self.wake_sources(False)
 
-    def drain_into(self, other):
-        """Move what this box holds into ``other`` (used when linking)."""
-        while len(self):
-            other.deliver(self.take())
-
 
 class LockedBox(Box):
     def __init__(self, owner, name, maxsize=None, maxbytes=None):
@@ -297,21 +283,21 @@ class LockedBox(Box):
         # in Component.py); the lock is released on every path.
         self.lock.acquire()
         try:
-            message = self._store(message)      # now the wake-up lock, or None
+            wakeup = self._store(message)
         finally:
             self.lock.release()
-        if message is not None:
-            message.release()   # after the lock, which the woken thread takes first
+        if wakeup is not None:
+            wakeup.lock.release()   # after the lock, which the woken thread takes first
         # Read without the lock: only a put sets full, and the take that
         # clears it wakes this box's producers afterwards.
         return self.full
 
     def _store(self, message):
-        """put() with the lock held: the wake-up lock to release, or None."""
+        """put() with the lock held: the owner's Wakeup to release, or None."""
         if not self._admit(message):
             return None
         owner = self.owner
-        if owner._thread_wake_pending:
+        if owner.wakeup.pending:
             return None         # the usual case in a burst: skip the call
         return owner._wake_for_put()
 

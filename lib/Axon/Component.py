@@ -179,8 +179,8 @@ class component(object):
         dst.sources += (src,)
         linkage = (src, dst)
         self._links += (linkage,)
-        if src.items:
-            src.drain_into(dst)
+        while src.items:        # what waited in an inbox now linked on
+            dst.deliver(src.take())
         return linkage
 
     def unlink(self, thecomponent=None, thelinkage=None):

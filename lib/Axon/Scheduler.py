@@ -39,13 +39,19 @@ components that poll instead of pausing cannot starve the threads.
 
 Thread safety: only the scheduler's own thread touches the run queue;
 other threads hand components to wake through ``wake_from_thread``, which
-appends under a lock and releases the lock the idle scheduler blocks on.
+appends under a lock and wakes the idle scheduler's ``Wakeup``.
 Threads woken by deliveries during a component's step are released when
-the step ends, so a thread that takes faster than a component sends is not
-woken once per message.
+the step ends (``release_after_step``), so a thread that takes faster than
+a component sends is not woken once per message.
+
+``Wakeup`` (below) is how every thread that waits is woken: the idle
+scheduler, a threaded component's thread in ``pause()``
+(Axon/ThreadedComponent.py) and a TCP connection's reader
+(Kamaelia/Internet/Connection.py).  It lives here, not in a module of its
+own, because on a board every module costs about 400 bytes of heap.
 """
 
-from axonport import allocate_lock, ticks_ms, ticks_diff, share_gil, GIL_SLICE_MS
+from axonport import allocate_lock, acquire_timeout, ticks_ms, ticks_diff, share_gil, GIL_SLICE_MS
 from Axon.Ipc import ipc
 
 
@@ -53,6 +59,70 @@ def _seldom():
     """Axon.Seldom (what a program seldom needs), loaded on first use."""
     import Axon.Seldom      # not "from Axon import": that asks the package first
     return Axon.Seldom
+
+
+class Wakeup(object):
+    """How one thread blocks until another has something for it.
+
+    Three waiters use it: the scheduler when every component is paused (woken
+    by a thread that queued work for it), a threaded component's thread in
+    ``pause()`` (woken by a delivery, room in its queue, or a stop), and a TCP
+    connection's reader waiting for room in its client's queue.
+
+    A wakeup is a lock, held while no wake is pending, and a ``pending`` flag.
+    The flag is read and written only under a *guard*: the lock that the waker
+    and the waiter already share (the owning component's lock, the
+    scheduler's).  So the lock is released once per wake, never twice:
+    MicroPython's locks are not safe against "release unless already released"
+    tricks between threads without a GIL, which is why the flag exists.  A wake
+    that comes while nobody waits is kept: the next ``wait`` returns at once
+    (a waiter that checked for work, found none and is about to wait, cannot
+    miss it).
+
+    - ``wake()``, guard held: wake the waiter (nothing if a wake is pending).
+    - ``mark()``, guard held: make a wake pending without releasing; True when
+      this call did, and the caller must then release ``lock`` -- after it
+      has let the guard go, so that the woken thread does not block on the
+      guard at once (or later: the scheduler releases the wakeups marked during
+      a component's step when that step ends, one wake for a burst).
+    - ``wait(guard, timeout=None)``, guard not held: block until woken or
+      ``timeout`` seconds have passed; True if woken.  Either way the wake is
+      consumed: the next ``wait`` blocks until a new one.
+    """
+
+    def __init__(self):
+        self.lock = allocate_lock()
+        self.lock.acquire()             # held: no wake pending
+        self.pending = False            # under the guard
+
+    def wake(self):
+        if not self.pending:
+            self.pending = True
+            self.lock.release()
+
+    def mark(self):
+        if self.pending:
+            return False
+        self.pending = True
+        return True
+
+    def wait(self, guard, timeout=None):
+        lock = self.lock
+        if timeout is None:
+            woken = lock.acquire()
+        else:
+            woken = acquire_timeout(lock, timeout)
+        guard.acquire()
+        if not woken and self.pending:
+            # Marked as the timeout ran out: the release is on its way (its
+            # waker may need the guard first).  Taken without the guard;
+            # left released, the next wake would release it twice.
+            guard.release()
+            woken = lock.acquire()
+            guard.acquire()
+        self.pending = False
+        guard.release()
+        return woken
 
 
 class scheduler(object):
@@ -71,12 +141,10 @@ class scheduler(object):
         self._live = []          # activated and not yet finished
         self._lock = allocate_lock()
         self._woken = []         # woken by other threads; under _lock
-        self._sleeping = False   # under _lock
         self._threads = 0        # threads still running; under _lock
-        self._signal = allocate_lock()
-        self._signal.acquire()   # held = no wake pending
+        self._wakeup = Wakeup()  # the idle scheduler's, guarded by _lock
         self._stepping = False   # a component's step is running (scheduler thread)
-        self._wake_after_step = []   # threaded components to wake after this step
+        self._wake_after_step = []   # Wakeups to release after this step
         self._detours = {}       # component: generators suspended by WaitComplete
         self._unhandled = None   # an exception sent to nobody, raised after the step
 
@@ -164,27 +232,36 @@ class scheduler(object):
                 if not self._threads:
                     lock.release()
                     raise _seldom().deadlock(self)
-                self._sleeping = sleep = True
+                sleep = True
             lock.release()
             for comp in woken:
                 comp._xqueued = False
                 self.wake(comp)
             if sleep:
-                self._signal.acquire()
+                # A wake marked while this round ran returns at once: one
+                # more look at _woken, which that waker filled first.
+                self._wakeup.wait(lock)
                 busy_since = ticks_ms()
             elif share_gil is not None and self._threads:
                 if ticks_diff(ticks_ms(), busy_since) >= GIL_SLICE_MS:
                     share_gil(1)
                     busy_since = ticks_ms()
 
+    def release_after_step(self, wakeup):
+        """A Wakeup marked during a component's step (scheduler's thread):
+        True if it is released when that step ends, so that a burst of
+        deliveries wakes its thread once; False if no step runs (the
+        caller releases it)."""
+        if not self._stepping:
+            return False
+        self._wake_after_step.append(wakeup)
+        return True
+
     def _end_step(self):
         self._stepping = False
         if self._wake_after_step:
-            # Their pending flags were set under their locks; the release
-            # itself needs no lock (and holding one would make the woken
-            # thread block on it at once).
-            for comp in self._wake_after_step:
-                comp._thread_wake.release()
+            for wakeup in self._wake_after_step:
+                wakeup.lock.release()
             self._wake_after_step = []
         if self._unhandled is not None:
             error = self._unhandled
@@ -234,13 +311,12 @@ class scheduler(object):
         if not comp._xqueued:
             comp._xqueued = True
             self._woken.append(comp)
-        sleeping = self._sleeping
-        self._sleeping = False
+        release = self._wakeup.mark()
         lock.release()
-        if sleeping:
-            # Released after the lock: the scheduler's first step when it
-            # wakes is to take that lock.
-            self._signal.release()
+        if release:
+            # After the lock: the scheduler's first step when it wakes is
+            # to take that lock.
+            self._wakeup.lock.release()
 
     def thread_started(self):
         self._lock.acquire()

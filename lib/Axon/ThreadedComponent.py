@@ -15,9 +15,9 @@
   at most ``out_maxbytes`` bytes of them (``bytes``, ``bytearray``,
   ``memoryview`` and ``str`` count their length plus
   ``Axon.Box.MESSAGE_COST``; by default a quarter of the port's
-  ``QUEUE_BYTES``, the bound of the inbox they go to; a subclass sets its
-  own after calling ``__init__``; one message of any size always goes
-  into an empty queue).
+  ``QUEUE_BYTES``, the bound of the inbox they go to; the
+  ``out_maxbytes=`` argument sets another; one message of any size always
+  goes into an empty queue).
   When the queue is full ``send`` blocks (on a lock, no polling) until
   there is room.  The wait ends early, and the message is dropped
   (``send`` returns False), when ``shutdownMicroprocess`` waits on "control" or the
@@ -32,7 +32,9 @@
   thread: ``initialiseComponent()``, ``mainBody()`` while it returns a
   true value, ``closeDownComponent()``.
 - ``pause(timeout=None)`` blocks until a message arrives on any inbox, queue
-  space frees up, or ``timeout`` seconds pass.
+  space frees up, or ``timeout`` seconds pass, on the thread's ``wakeup``
+  (Axon/Scheduler.py).  A delivery during a component's step wakes the thread
+  when that step ends (``_wake_for_put``).
 
 When ``main()`` returns, every message it sent is still delivered before
 the component counts as finished.  An exception escaping ``main()`` ends
@@ -40,21 +42,18 @@ the component counts as finished.  An exception escaping ``main()`` ends
 
 Thread safety: the inboxes and the outgoing queue share one lock per
 component; the scheduler side and the thread never hold it while calling
-into the other.  A lock used as a wake-up signal is released only by a
-waker that saw (under that component lock) that no wake is pending, and the
-waiting thread clears the pending flag after it has the lock again:
-MicroPython's lock objects are not safe against "release if not already
-released" tricks between threads without a GIL.  For the same reason create every
-attribute the thread will set in ``__init__``: on MicroPython without a
+into the other; it is also the guard of the thread's ``wakeup``.  Create
+every attribute the thread will set in ``__init__``: on MicroPython without a
 GIL, adding an attribute from the thread grows the instance's dict while
 the scheduler's thread may be reading it, and that read can fail.
 """
 
-from axonport import allocate_lock, start_thread, acquire_timeout, QUEUE_BYTES
+from axonport import allocate_lock, start_thread, QUEUE_BYTES
 from Axon.AxonExceptions import noSpaceInBox
 from Axon.Box import LockedBox, QUEUE_LENGTH, MESSAGE_COST, SIZED
 from Axon.Component import component, no_box
 from Axon.Ipc import shutdownMicroprocess
+from Axon.Scheduler import Wakeup
 
 
 def checked(kind, items):
@@ -79,21 +78,22 @@ def _out_full(comp):
 
 
 class threadedcomponent(component):
-    def __init__(self, queuelengths=None, **argd):
+    def __init__(self, queuelengths=None, out_maxbytes=None, **argd):
         if queuelengths is None:
             queuelengths = QUEUE_LENGTH
-        checked(type(self).__name__, (("queuelengths", queuelengths, 1, True, False),))
+        if out_maxbytes is None:
+            # The inbox they go to holds QUEUE_BYTES more (a full one keeps
+            # them here), so a hop holds a quarter more, not double.  (Half
+            # would let a reader queue two chunks before waking the
+            # scheduler's side, but replies then overflow a 96 KB heap.)
+            out_maxbytes = QUEUE_BYTES // 4
+        checked(type(self).__name__, (("queuelengths", queuelengths, 1, True, False),
+                                      ("out_maxbytes", out_maxbytes, 1, True, False)))
         self.queuelengths = queuelengths    # also the messages waiting to leave the thread
-        # and their bytes: the inbox they go to holds QUEUE_BYTES more (a
-        # full one keeps them here), so a hop holds a quarter more, not
-        # double.  (Half would let a reader queue two chunks before waking
-        # the scheduler's side, but replies then overflow a 96 KB heap.)
-        self.out_maxbytes = QUEUE_BYTES // 4
+        self.out_maxbytes = out_maxbytes    # and their bytes
         self._out_bytes = 0
         self._lock = allocate_lock()
-        self._thread_wake = allocate_lock()
-        self._thread_wake.acquire()      # held = no wake pending
-        self._thread_wake_pending = False
+        self.wakeup = Wakeup()           # the thread's, guarded by self._lock
         self._out = []                   # box, message, box, message, ...
         self._out_count = 0              # sent and not yet delivered
         self._out_waiting = False        # thread blocked for queue space
@@ -167,7 +167,7 @@ class threadedcomponent(component):
         # inbox: give it back, so the thread's next pause() sees it.
         if self.anyReady():
             self._lock.acquire()
-            self._wake_thread_locked()
+            self.wakeup.wake()
             self._lock.release()
         return True
 
@@ -190,48 +190,28 @@ class threadedcomponent(component):
         return found
 
     def pause(self, timeout=None):
-        wake = self._thread_wake
-        woken = True
-        if timeout is None:
-            wake.acquire()
-        else:
-            woken = acquire_timeout(wake, timeout)
-        self._lock.acquire()
-        if not woken and self._thread_wake_pending:
-            # Woken just after the timeout: the release is on its way (the
-            # scheduler releases it when its current step ends, and that step
-            # may need this lock): take it without holding the lock.  Left
-            # released, the next wake would release it twice.
-            self._lock.release()
-            wake.acquire()
-            self._lock.acquire()
-        self._thread_wake_pending = False
-        self._lock.release()
+        self.wakeup.wait(self._lock, timeout)
 
     # -- called with self._lock held, from any thread -----------------------------
 
-    def _wake_thread_locked(self):
-        if not self._thread_wake_pending:
-            self._thread_wake_pending = True
-            self._thread_wake.release()
-
     def _space_freed_locked(self):
-        self._wake_thread_locked()
+        """Room in the outgoing queue: wake whoever waits for it (a hook:
+        ThreadedTCPClient's reader waits for it too)."""
+        self.wakeup.wake()
 
     def _wake_for_put(self):
         """A message was put in an inbox (self._lock held, scheduler's
-        thread): the wake-up lock to release once the lock is let go, or
-        None.  While a component's step runs, the thread is woken when that
-        step ends instead: a thread that takes faster than the scheduler's
-        side sends would otherwise be woken for every single message."""
-        if self._thread_wake_pending:
+        thread): the Wakeup to release once the lock is let go, or None.
+        While a component's step runs, the thread is woken when that step
+        ends instead: a thread that takes faster than the scheduler's side
+        sends would otherwise be woken for every single message."""
+        wakeup = self.wakeup
+        if not wakeup.mark():
             return None
-        self._thread_wake_pending = True
         scheduler = self.scheduler
-        if scheduler is not None and scheduler._stepping:
-            scheduler._wake_after_step.append(self)
+        if scheduler is not None and scheduler.release_after_step(wakeup):
             return None
-        return self._thread_wake
+        return wakeup
 
     # -- the scheduler's side ---------------------------------------------------
 
@@ -319,7 +299,7 @@ class threadedcomponent(component):
             return
         component.stop(self)            # sets _stop_requested, which send_wait reads
         self._lock.acquire()
-        self._wake_thread_locked()
+        self.wakeup.wake()
         self._lock.release()
         box = self.inboxes.get("control")
         if box is not None and not self._thread_done:

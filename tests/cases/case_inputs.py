@@ -176,6 +176,7 @@ def test_bad_util_arguments_are_named():
     from Kamaelia.Util.Splitter import PlugSplitter, Plug
     from Kamaelia.Util.PureTransformer import PureTransformer
     from Kamaelia.Util.DataSource import DataSource
+    from Axon.ThreadedComponent import threadedcomponent
     for kind, words, make in (
             (TypeError, ["tag", "5"], lambda: ConsoleEchoer(tag=5)),
             (TypeError, ["prompt", "None"], lambda: ConsoleReader(prompt=None)),
@@ -192,8 +193,11 @@ def test_bad_util_arguments_are_named():
             (TypeError, ["callable", "int"], lambda: PureTransformer(3)),
             (TypeError, ["DataSource", "int"], lambda: DataSource(3)),
             (ValueError, ["mode", "'w'"], lambda: SimpleReader("/tmp/x", "w")),
-            (ValueError, ["mode", "'r'"], lambda: SimpleFileWriter("/tmp/x", "r"))):
+            (ValueError, ["mode", "'r'"], lambda: SimpleFileWriter("/tmp/x", "r")),
+            (ValueError, ["out_maxbytes", "0"], lambda: threadedcomponent(out_maxbytes=0)),
+            (ValueError, ["out_maxbytes", "'4k'"], lambda: threadedcomponent(out_maxbytes="4k"))):
         refuses(kind, words, make)
+    assert threadedcomponent(out_maxbytes=100).out_maxbytes == 100
 
 
 def test_graphline_names_a_child_that_is_not_a_component_and_bad_linkages():

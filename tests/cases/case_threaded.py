@@ -13,6 +13,7 @@ from components import Source, Collector, InOrder
 DEADLINES = {"test_5000_messages_from_thread_all_arrive": 40}
 
 THREAD_RACES = ["test_5000_messages_from_thread_all_arrive",
+                "test_a_wakeup_wakes_a_waiting_thread_each_time",
                 "test_pause_with_timeout_returns",
                 "test_receiving_thread_wakes_a_producer_waiting_on_a_full_inbox",
                 "test_a_burst_sent_in_one_step_wakes_the_thread_once"]
@@ -218,3 +219,54 @@ def test_a_burst_sent_in_one_step_wakes_the_thread_once():
     scheduler.run.runThreads()
     assert counter.got == list(range(100)), counter.got
     assert counter.wakes == 1, counter.wakes
+
+
+def test_a_wakeup_keeps_one_wake_until_it_is_waited_for():
+    from axonport import allocate_lock
+    from Axon.Scheduler import Wakeup
+    guard = allocate_lock()
+    wakeup = Wakeup()
+    guard.acquire()
+    wakeup.wake()
+    wakeup.wake()                       # pending already: not released twice
+    guard.release()
+    assert wakeup.wait(guard, 0.01) is True
+    assert wakeup.wait(guard, 0.05) is False        # consumed: no wake left
+    guard.acquire()
+    assert wakeup.mark() is True and wakeup.mark() is False
+    guard.release()
+    wakeup.lock.release()               # the release a mark asks for
+    assert wakeup.wait(guard, 0.01) is True
+    assert not wakeup.pending
+
+
+def test_a_wakeup_wakes_a_waiting_thread_each_time():
+    # Two threads take turns 200 times, each waking the other: a wake lost
+    # or released twice ends in a timeout or in a RuntimeError.
+    from axonport import allocate_lock, start_thread, acquire_timeout
+    from Axon.Scheduler import Wakeup
+    guard = allocate_lock()
+    ping, pong, done = Wakeup(), Wakeup(), allocate_lock()
+    done.acquire()
+    turns = []
+
+    def other():
+        for i in range(200):
+            if not ping.wait(guard, 5):
+                turns.append("timeout")
+                break
+            guard.acquire()
+            pong.wake()
+            guard.release()
+        done.release()
+
+    start_thread(other, ())
+    for i in range(200):
+        guard.acquire()
+        ping.wake()
+        guard.release()
+        if not pong.wait(guard, 5):
+            turns.append("timeout at %d" % i)
+            break
+        turns.append(i)
+    assert acquire_timeout(done, 10) and turns == list(range(200)), turns[-3:]

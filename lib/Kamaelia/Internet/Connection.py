@@ -23,13 +23,14 @@ reader runs, else "eof" or "ended".  The reader's last act is to move to
 one of them and wake the client's thread; after that it touches nothing
 of the connection, and ``close()``, which waits for that, closes the
 socket.  While the client's outgoing
-queue is full the reader waits on a lock of its own (``wake_locked``
-releases it when there is room, or on a stop): no polling.
+queue is full the reader waits on its ``wakeup`` (Axon/Scheduler.py, guarded
+by the client's lock; woken when there is room, or on a stop): no polling.
 """
 
-from axonport import (allocate_lock, start_thread, is_timeout, wake_blocked_recv, half_close,
+from axonport import (start_thread, is_timeout, wake_blocked_recv, half_close,
                       socket_poller, ticks_ms, ticks_diff, const)
 from Axon.Ipc import shutdownMicroprocess as _Shutdown
+from Axon.Scheduler import Wakeup
 
 _OPEN = const(0)
 _LINGER = const(1)
@@ -45,9 +46,7 @@ class Connection(object):
         self.sock = sock
         self.state = _OPEN
         self.reading = False
-        self.wake = allocate_lock()
-        self.wake.acquire()             # held = no wake pending
-        self.wake_pending = False
+        self.wakeup = Wakeup()          # the reader's, guarded by the client's lock
 
     def start(self):
         """Start the reader; the client has made this its connection first,
@@ -68,12 +67,6 @@ class Connection(object):
         state = self.state
         lock.release()
         return state
-
-    def wake_locked(self):
-        """Wake the reader if it waits for room (the client's lock held)."""
-        if not self.wake_pending:
-            self.wake_pending = True
-            self.wake.release()
 
     def close(self, graceful):
         """End the session from the client's thread: gracefully (half-close,
@@ -102,7 +95,7 @@ class Connection(object):
         if self.state < _EOF:
             self.state = state
             if state == _STOP:
-                self.wake_locked()
+                self.wakeup.wake()
         lock.release()
 
     def _read(self):
@@ -152,12 +145,8 @@ class Connection(object):
                     break
                 ready = more_now is not None and len(data) == size and more_now(0)
                 while not client._queue_out(data, "outbox", not ready):
-                    self.wake.acquire()
-                    lock.acquire()
-                    self.wake_pending = False
-                    state = self.state
-                    lock.release()
-                    if state == _STOP:
+                    self.wakeup.wait(lock)
+                    if self._state() == _STOP:
                         break
         except Exception as exc:        # MemoryError too: reported, not lost
             if self._state() != _STOP:
@@ -168,6 +157,6 @@ class Connection(object):
             lock.acquire()
             self.state = end
             try:
-                client._wake_thread_locked()
+                client.wakeup.wake()
             finally:
                 lock.release()

@@ -446,6 +446,6 @@ class ThreadedTCPClient(threadedcomponent):
 
     def _space_freed_locked(self):
         # Either thread may be the one waiting for room in the queue.
-        self._wake_thread_locked()
+        self.wakeup.wake()
         if self._conn is not None:
-            self._conn.wake_locked()
+            self._conn.wakeup.wake()
