@@ -15,6 +15,9 @@ TriggeredSource(msg)
 
 from Axon.Component import component
 from Axon.Ipc import producerFinished, shutdownMicroprocess
+from Kamaelia.Util.Control import stop_message
+
+_STOP_NOW = (shutdownMicroprocess,)
 
 
 class DataSource(component):
@@ -30,21 +33,10 @@ class DataSource(component):
                             % type(messages).__name__)
         self.messages = messages
 
-    def _told_to_stop(self):
-        # Kamaelia.Util.Control.stop_message, written out: a board that
-        # feeds a TCP client from a DataSource is short of heap, and that
-        # module would cost more than these lines.
-        while self.dataReady("control"):
-            msg = self.recv("control")
-            if isinstance(msg, shutdownMicroprocess):
-                self.send(msg, "signal")
-                return True
-        return False
-
     def main(self):
         for msg in self.messages:
             yield 1
-            if self._told_to_stop():
+            if stop_message(self, _STOP_NOW) is not None:
                 return
             self.send(msg, "outbox")
         yield 1
