@@ -49,19 +49,19 @@ class AdaptiveCommsComponent(component):
         return name
 
     def deleteInbox(self, name):
-        box = self.inboxes.get(name)
-        if box is None:
-            raise no_box(self, "inbox", name)
-        self._detach(box)
-        del self.inboxes[name]
-        box.close()
+        self._delete(self.inboxes, "inbox", name).close()
 
     def deleteOutbox(self, name):
-        box = self.outboxes.get(name)
+        self._delete(self.outboxes, "outbox", name)
+
+    def _delete(self, boxes, kind, name):
+        """Remove box ``name`` from ``boxes`` and its links; returns it."""
+        box = boxes.get(name)
         if box is None:
-            raise no_box(self, "outbox", name)
+            raise no_box(self, kind, name)
         self._detach(box)
-        del self.outboxes[name]
+        del boxes[name]
+        return box
 
     def _detach(self, box):
         """Remove the links this component made to or from ``box``, and

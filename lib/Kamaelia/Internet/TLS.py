@@ -94,39 +94,34 @@ class TLSConnection(object):
         self.wait_ms = int(seconds * 1000)
 
     def send(self, data):
-        start = ticks_ms()
-        while True:
-            self.io.acquire()
-            try:
-                count = self.session.send(data)
-            finally:
-                self.io.release()
-            if count:
-                return count
-            self._wait(self.can_send, start)
+        return self._call(self.session.send, data, self.can_send, False)
 
     def recv(self, size):
-        # Try before waiting: the session may hold decrypted bytes that the
-        # socket no longer shows as readable.
+        return self._call(self.session.recv, size, self.can_recv, True)
+
+    def _call(self, call, arg, ready, reading):
+        """``call(arg)`` on the session until it gets on (a send that
+        takes bytes, a recv that returns bytes, or b"" at the end),
+        waiting for the socket in between until the timeout, counted from
+        the start, has run out (then a timeout error, as a plain socket's):
+        part of a record arriving ends one wait, not the timeout.  The call
+        comes first: the session may hold decrypted bytes that the socket
+        no longer shows as readable."""
         start = ticks_ms()
         while True:
             self.io.acquire()
             try:
-                data = self.session.recv(size)
+                result = call(arg)
             finally:
                 self.io.release()
-            if data is not None:
-                return data
-            self._wait(self.can_recv, start)
-
-    def _wait(self, ready, start):
-        """Wait for the socket until the timeout, counted from ``start``,
-        has run out (then a timeout error, as a plain socket's): part of a
-        record arriving ends one wait, not the timeout."""
-        left = self.wait_ms - ticks_diff(ticks_ms(), start)
-        if left <= 0:
-            raise OSError(errno.ETIMEDOUT, "timed out")
-        ready(left)
+            if result:
+                return result
+            if reading and result is not None:
+                return result           # b"": the end of the stream
+            left = self.wait_ms - ticks_diff(ticks_ms(), start)
+            if left <= 0:
+                raise OSError(errno.ETIMEDOUT, "timed out")
+            ready(left)
 
     def shutdown(self, how):
         if how == 1:
