@@ -71,6 +71,7 @@ def no_box(comp, kind, boxname):
 class component(object):
     Inboxes = {"inbox": "Default inbox", "control": "Shutdown messages"}
     Outboxes = {"outbox": "Default outbox", "signal": "Shutdown messages"}
+    _discarding = False     # a threadedcomponent dropping its output (ThreadedComponent.py)
 
     def __init__(self, *args, **argd):
         for key in argd:

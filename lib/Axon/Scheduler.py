@@ -204,7 +204,7 @@ class scheduler(object):
                         continue
                     held = comp._held
                     if held is not None:
-                        if held.full:
+                        if held.full and not comp._discarding:
                             continue    # the take that makes room wakes it
                         comp._held = None
                     self._stepping = True

@@ -31,6 +31,9 @@
 - A class without ``main()`` runs Kamaelia's old-style methods in the
   thread: ``initialiseComponent()``, ``mainBody()`` while it returns a
   true value, ``closeDownComponent()``.
+- ``_discard_output()``, for a thread told to stop now: what it sent
+  through any outbox but "signal" and is not delivered yet is dropped, so
+  a receiver that stopped reading cannot keep its last signals back.
 - ``pause(timeout=None)`` blocks until a message arrives on any inbox, queue
   space frees up, or ``timeout`` seconds pass, on the thread's ``wakeup``
   (Axon/Scheduler.py).  A delivery during a component's step wakes the thread
@@ -100,6 +103,7 @@ class threadedcomponent(component):
         self._drain_pending = False      # scheduler side already woken
         self._thread_done = False
         self._thread_error = None
+        self._discarding = False         # drop what waits for any outbox but "signal"
         component.__init__(self, **argd)
 
     def _make_inbox(self, name):
@@ -192,6 +196,17 @@ class threadedcomponent(component):
     def pause(self, timeout=None):
         self.wakeup.wait(self._lock, timeout)
 
+    def _discard_output(self):
+        """From the thread, told to stop now: what waits to leave through
+        any outbox but "signal", and all sent there later, is dropped, and
+        no longer holds this component back at a receiver that has stopped
+        reading, so that its last signals still get through."""
+        self._lock.acquire()
+        self._discarding = True
+        self._lock.release()
+        if self.scheduler is not None:
+            self.scheduler.wake_from_thread(self)
+
     # -- called with self._lock held, from any thread -----------------------------
 
     def _space_freed_locked(self):
@@ -249,6 +264,8 @@ class threadedcomponent(component):
         lock.acquire()
         out = self._out
         self._out = []
+        if self._discarding and out:
+            out = self._signals_only(out)
         self._drain_pending = False
         done = self._thread_done
         lock.release()
@@ -284,6 +301,25 @@ class threadedcomponent(component):
         if finished and self._thread_error is not None:
             raise self._thread_error
         return finished
+
+    def _signals_only(self, out):
+        """(Lock held.) The (box, message) pairs of ``out`` bound for
+        "signal"; the others are dropped, and no longer count."""
+        signal = self.outboxes.get("signal")
+        kept = []
+        for i in range(0, len(out), 2):
+            message = out[i + 1]
+            if out[i] is signal:
+                kept.append(signal)
+                kept.append(message)
+            else:
+                self._out_count -= 1
+                if isinstance(message, SIZED):
+                    self._out_bytes -= len(message) + MESSAGE_COST
+        if self._out_waiting:
+            self._out_waiting = False
+            self._space_freed_locked()
+        return kept
 
     def _closeDown(self, keep=None):
         # A thread still running keeps its "control" open: the

@@ -13,7 +13,8 @@
   for a queue nobody drains.
 """
 
-from axonport import ticks_diff
+from axonport import ticks_diff, ticks_ms, allocate_lock, acquire_timeout
+from Axon.Component import component
 from Axon.Scheduler import scheduler
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.IPC import socketShutdown
@@ -28,11 +29,13 @@ from checks import run_expecting
 STOP_BOUND_MS = 200 + 400       # stop_poll (0.2 s default) + margin
 
 
-DEADLINES = {"test_stop_while_replies_flow_repeatedly": 30,
+DEADLINES = {"test_a_stop_ends_a_client_whose_receiver_stopped_reading": 20,
+             "test_stop_while_replies_flow_repeatedly": 30,
              "test_error_downstream_reaches_the_caller_and_the_client_closes": 40,
              "test_producer_finished_with_replies_pending_loses_nothing": 30}
 
-THREAD_RACES = ["test_shutdown_mid_transfer_to_a_slow_server_is_prompt",
+THREAD_RACES = ["test_a_stop_ends_a_client_whose_receiver_stopped_reading",
+                "test_shutdown_mid_transfer_to_a_slow_server_is_prompt",
                 "test_stop_while_replies_flow_repeatedly",
                 "test_producer_finished_with_replies_pending_loses_nothing",
                 "test_half_close_still_gets_everything_sent",
@@ -165,3 +168,50 @@ def test_error_downstream_reaches_the_caller_and_the_client_closes():
         assert "boom downstream" in str(exc), exc
         result = server.result(timeout=5)
         assert result["done"] and result["closed_by_client"], (round, result)
+
+
+class StopsReading(component):
+    """Reads "inbox" until it is full once, then only "control" (``signals``,
+    ``signal_ms``); ``full`` (a lock) is released when "inbox" has filled.
+    Ends on socketShutdown."""
+
+    def __init__(self):
+        component.__init__(self)
+        self.full = allocate_lock()
+        self.full.acquire()
+        self.reading = True
+        self.signals = []
+        self.signal_ms = []
+
+    def main(self):
+        inbox = self.inboxes["inbox"]
+        while True:
+            if self.reading and inbox.full:
+                self.reading = False
+                self.full.release()
+            while self.dataReady("control"):
+                msg = self.recv("control")
+                self.signals.append(msg)
+                self.signal_ms.append(ticks_ms())
+                if isinstance(msg, socketShutdown):
+                    return
+            yield 1
+
+
+def test_a_stop_ends_a_client_whose_receiver_stopped_reading():
+    # The client's last signals wait behind data that nothing takes: told
+    # to stop now, it drops that data, and the receiver still gets
+    # socketShutdown within the stop bound.
+    server = TestServer("forever", seed=3)
+    sink = StopsReading()
+    trigger = Trigger(lambda: acquire_timeout(sink.full, 10), shutdownMicroprocess())
+    Graphline(CLIENT=ThreadedTCPClient("127.0.0.1", server.port), OUT=sink, STOP=trigger,
+              linkages={("CLIENT", "outbox"): ("OUT", "inbox"),
+                        ("CLIENT", "signal"): ("OUT", "control"),
+                        ("STOP", "outbox"): ("CLIENT", "control")}).activate()
+    scheduler.run.runThreads()
+    shutdown_only(sink.signals)
+    delay = ticks_diff(sink.signal_ms[-1], trigger.sent_ms)
+    assert 0 <= delay <= STOP_BOUND_MS, delay
+    result = server.result(timeout=5)
+    assert result["done"] and result["closed_by_client"], result

@@ -10,7 +10,9 @@ docstring's length is heap when a board compiles this; README.md says more.)
   its sender at its next yield.
 - "control": producerFinished sends all that reached "inbox", then closes
   gracefully (half-close, read until the server closes or is quiet for
-  stop_poll); shutdownMicroprocess closes now.
+  stop_poll); shutdownMicroprocess closes now, and drops what the server
+  sent that has not left through "outbox" yet (a receiver that stopped
+  reading cannot hold up the end).
 - "outbox": what the server sends, bytes of at most recv_size.
 - "signal": exceptions, then one socketShutdown.
 
@@ -187,6 +189,10 @@ class ThreadedTCPClient(threadedcomponent):
         # "inbox" closes now, not when the component has finished: what is
         # in it is counted, and what comes later is dropped, as it would be.
         unsent = self._unsent
+        if self._stop_now:
+            # What the server sent and nobody has taken yet goes too: a
+            # receiver that stopped reading must not hold up the signals.
+            self._discard_output()
         for data in self.inboxes["inbox"].close(True):
             unsent += wire_size(data)
         if self._error is not None:
