@@ -134,6 +134,30 @@ _COMPONENT = {
 _THREADED = {"main": old_style_thread_main}
 
 
+# -- threaded component: a stop that drops its output ------------------------
+
+def signals_only(comp, out):
+    """(``comp``'s lock held, scheduler's thread.)  The (box, message) pairs
+    of a threaded component's queue ``out`` bound for "signal"; the others
+    are dropped and no longer count (``threadedcomponent._discard_output``)."""
+    from Axon.Box import SIZED, MESSAGE_COST
+    signal = comp.outboxes.get("signal")
+    kept = []
+    for i in range(0, len(out), 2):
+        message = out[i + 1]
+        if out[i] is signal:
+            kept.append(signal)
+            kept.append(message)
+        else:
+            comp._out_count -= 1
+            if isinstance(message, SIZED):
+                comp._out_bytes -= len(message) + MESSAGE_COST
+    if comp._out_waiting:
+        comp._out_waiting = False
+        comp._space_freed_locked()
+    return kept
+
+
 # -- box: the flood check -----------------------------------------------------
 
 # A sender that fills a box and goes on sending into it in the same step

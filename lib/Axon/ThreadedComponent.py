@@ -265,7 +265,8 @@ class threadedcomponent(component):
         out = self._out
         self._out = []
         if self._discarding and out:
-            out = self._signals_only(out)
+            import Axon.Seldom          # the scheduler's thread: safe to import
+            out = Axon.Seldom.signals_only(self, out)
         self._drain_pending = False
         done = self._thread_done
         lock.release()
@@ -301,25 +302,6 @@ class threadedcomponent(component):
         if finished and self._thread_error is not None:
             raise self._thread_error
         return finished
-
-    def _signals_only(self, out):
-        """(Lock held.) The (box, message) pairs of ``out`` bound for
-        "signal"; the others are dropped, and no longer count."""
-        signal = self.outboxes.get("signal")
-        kept = []
-        for i in range(0, len(out), 2):
-            message = out[i + 1]
-            if out[i] is signal:
-                kept.append(signal)
-                kept.append(message)
-            else:
-                self._out_count -= 1
-                if isinstance(message, SIZED):
-                    self._out_bytes -= len(message) + MESSAGE_COST
-        if self._out_waiting:
-            self._out_waiting = False
-            self._space_freed_locked()
-        return kept
 
     def _closeDown(self, keep=None):
         # A thread still running keeps its "control" open: the
