@@ -28,6 +28,7 @@ except AttributeError:
         return a - b
 else:
     ticks_us_diff = time.ticks_diff
+from axonport import QUEUE_BYTES
 from Axon.Component import component
 from Axon.Scheduler import scheduler
 from Axon.Ipc import producerFinished, shutdownMicroprocess
@@ -40,8 +41,9 @@ RECV_SIZE = 2048
 
 class Repeat(component):
     """Sends one message COUNT times, Kamaelia style: a burst of sends a
-    step (up to 256 messages or 64 KB), then a yield, where the scheduler
-    holds it while the receiving inbox is full (it never sees noSpaceInBox)."""
+    step (up to 256 messages, 64 KB, or the port's QUEUE_BYTES, an inbox's
+    byte bound), then a yield, where the scheduler holds it while the
+    receiving inbox is full (it never sees noSpaceInBox)."""
 
     def __init__(self, message, count):
         component.__init__(self)
@@ -51,7 +53,7 @@ class Repeat(component):
     def main(self):
         message = self.message
         left = self.count
-        burst = max(1, min(256, 65536 // max(1, len(message))))
+        burst = max(1, min(256, min(65536, QUEUE_BYTES) // max(1, len(message))))
         while left:
             for _ in range(burst if left > burst else left):
                 self.send(message)
