@@ -259,10 +259,11 @@ class scheduler(object):
 
     def _end_step(self):
         self._stepping = False
-        if self._wake_after_step:
-            for wakeup in self._wake_after_step:
+        released = self._wake_after_step
+        if released:
+            for wakeup in released:
                 wakeup.lock.release()
-            self._wake_after_step = []
+            del released[:]     # keeps its room: no new list per step
         if self._unhandled is not None:
             error = self._unhandled
             self._unhandled = None
