@@ -257,7 +257,7 @@ seed = RateControlledFileReader(sys.argv[0], rate=100000)
 asked = RateControlledFileReader(sys.argv[0], rate=100000, chunksize=10000)
 client = ThreadedTCPClient("127.0.0.1", 9)
 import axonport
-print(QUEUE_BYTES, gc.threshold(), axonport._HEAP // 16, seed.chunksize, asked.chunksize,
+print(QUEUE_BYTES, gc.threshold(), axonport._HEAP // 32, seed.chunksize, asked.chunksize,
       client.recv_size, len(client._batch), loaded)
 """
 
@@ -279,7 +279,7 @@ def test_small_heap_defaults(heap, threshold, tmp_path):
     proc = subprocess.run([micropython_exe(), "-X", "heapsize=" + heap, str(script)], env=env,
                           capture_output=True, text=True, timeout=20)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    queue, gc_threshold, sixteenth, chunk, asked, recv_size, send_buffer, loaded = \
+    queue, gc_threshold, share, chunk, asked, recv_size, send_buffer, loaded = \
         proc.stdout.strip().split(" ", 7)
     queue = int(queue)
     heap_bytes = int(heap[:-1]) * (1024 if heap[-1] == "K" else 1024 * 1024)
@@ -287,7 +287,7 @@ def test_small_heap_defaults(heap, threshold, tmp_path):
     assert (int(asked), loaded) == (10000, "[]")
     if heap_bytes <= 512 * 1024:
         # the program's own threshold stays (gc counts in blocks: 32 bytes here)
-        assert 0 <= (threshold or int(sixteenth)) - int(gc_threshold) < 32
+        assert 0 <= (threshold or int(share)) - int(gc_threshold) < 32     # a 32nd of the heap
         assert int(chunk) == queue // 8 < 10000             # same rate, smaller chunks
         assert int(recv_size) == queue // 8
         assert int(send_buffer) == max(128, queue // 8)

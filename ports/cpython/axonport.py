@@ -246,11 +246,13 @@ def open_file(name, mode):
 
 
 def half_close(sock):
-    """End our direction of a connection (FIN after what was sent)."""
+    """End our direction of a connection (FIN after what was sent); False
+    if the socket could not (it is closed, or the peer reset it)."""
     try:
         sock.shutdown(1)
     except OSError:
-        pass
+        return False
+    return True
 
 
 def write_stdout(data):
@@ -267,12 +269,14 @@ def read_line():
     return sys.stdin.readline()
 
 
-def socket_poller(sock, send=False):
+def socket_poller(sock, send=False, waker=None):
     """A function ``ready(wait_ms)`` that tells whether ``sock`` has
     something to read (data or the end of the stream) -- with ``send``:
-    room to send (or an error) -- waiting up to ``wait_ms`` for it; None
-    where that cannot be told (a TLS connection or another wrapper: what a
-    TLS session has already decrypted does not show on its socket)."""
+    room to send (or an error) -- waiting up to ``wait_ms`` for it: True,
+    or False when the time ran out; None where that cannot be told (a TLS
+    connection or another wrapper: what a TLS session has already
+    decrypted does not show on its socket).  ``waker`` is always None here
+    (see socket_waker)."""
     import select
     try:
         poller = select.poll()
@@ -280,3 +284,13 @@ def socket_poller(sock, send=False):
     except Exception:
         return None
     return lambda wait_ms: bool(poller.poll(wait_ms))
+
+
+def socket_waker():
+    """None: here a thread waiting on a socket is woken by
+    wake_blocked_recv (shutdown), and half_close ends a stream."""
+    return None
+
+
+def wake(waker):
+    """Never called here (socket_waker gives None)."""

@@ -5,14 +5,15 @@ MicroPython's ``_thread`` locks ignore a timeout argument, so
 ``acquire_timeout`` tries the lock and sleeps in short, growing steps (1 ms
 up to 20 ms) until the deadline: a timed wait costs at most 50 wake-ups a
 second and only while someone asked for a timeout.  Untimed waits block on
-the lock itself.  Sockets here have no shutdown(), so a reader blocked in
-recv() notices a stop only when its receive timeout runs out.
+the lock itself.  Sockets here have no shutdown(): a thread waiting on a
+socket is woken through a socket_waker (a loopback datagram socket)
+instead, where the port has one.
 
 The rarely used names (TLS, console, jitter) live in axonport_more and
 load on first use (``from axonport import tls_recv`` still works).
 
 Importing this module on a heap of 512 KB or less sets ``gc.threshold``
-to a sixteenth of the heap, unless the program has set a threshold
+to a thirty-second of the heap, unless the program has set a threshold
 (see QUEUE_BYTES below for why).
 """
 
@@ -58,11 +59,13 @@ CHUNK_BYTES = QUEUE_BYTES // 8
 # A small heap fragments: MicroPython collects only when an allocation
 # fails, and by then garbage lies scattered between live objects, so the
 # holes it leaves are too small for the next file chunk or instance dict.
-# Collecting after every sixteenth of the heap keeps live objects packed
-# (the seed example then streams in a heap about a quarter smaller).  A
-# threshold the program has set is left alone.
+# Collecting after every thirty-second of the heap keeps live objects
+# packed (the seed example then streams in a heap about a quarter
+# smaller; a sixteenth left it failing in 64 KB on the 64-bit unix port in
+# most runs, see docs/BENCHMARKS.md).  A threshold the program has set is
+# left alone.
 if _HEAP <= 524288 and gc.threshold() < 0:
-    gc.threshold(_HEAP // 16)
+    gc.threshold(_HEAP // 32)
 
 
 # Under a GIL (an ESP32; the ESP32-like unix build) the interpreter hands
@@ -121,36 +124,88 @@ def open_file(name, mode):
 
 
 def wake_blocked_recv(sock):
-    pass
+    """Nothing to do here: a socket_poller's SocketWaker ends the wait."""
 
 
 def half_close(sock):
-    """MicroPython sockets cannot half-close; the close itself ends the stream."""
+    """False: MicroPython sockets cannot half-close, the close itself ends
+    the stream."""
+    return False
 
 
-def socket_poller(sock, send=False):
+def socket_poller(sock, send=False, waker=None):
     """A function ``ready(wait_ms)`` that tells whether ``sock`` has
     something to read (data or the end of the stream) -- with ``send``:
     room to send (or an error) -- waiting up to ``wait_ms`` for it (a signal
-    does not restart the wait, as it restarts a socket's timeout); None
-    where that cannot be told (a TLS connection or another wrapper: what a
-    TLS session has already decrypted does not show on its socket).
-    ``ipoll`` reuses one result tuple, so asking allocates nothing on the
-    heap."""
+    does not restart the wait, as it restarts a socket's timeout): True,
+    False when the time ran out, None when ``waker`` (see socket_waker)
+    was woken first.  The function is None where readiness cannot be told
+    (a TLS connection or another wrapper: what a TLS session has already
+    decrypted does not show on its socket).  ``ipoll`` reuses one result
+    tuple, so asking allocates nothing on the heap."""
     import select
     try:
         poller = select.poll()
         poller.register(sock, select.POLLOUT if send else select.POLLIN)
+        if waker is not None:
+            poller.register(waker, select.POLLIN)
     except MemoryError:
         raise           # a full heap is not a socket that cannot be polled
     except Exception:
         return None
 
-    def readable(wait_ms):
-        for _ in poller.ipoll(wait_ms):
-            return True
+    def ready(wait_ms):
+        woken = False
+        for polled, _ in poller.ipoll(wait_ms):
+            if polled is sock:
+                return True
+            woken = True
+        if woken:
+            try:
+                while waker.recv(16):
+                    pass
+            except OSError:
+                pass            # nothing more to read (EAGAIN)
+            return None
         return False
-    return readable
+    return ready
+
+
+def socket_waker():
+    """What wakes a thread waiting in a ``socket_poller`` from another
+    thread, MicroPython's sockets having no shutdown() that would end the
+    wait: a non-blocking datagram socket connected to itself on a loopback
+    port (``wake(waker)`` sends it a byte, which makes it readable; close
+    it with the connection).  A stray datagram is a spurious wake, which a
+    waiter tells apart by looking at its state.  None where the port has
+    no loopback: the waiter then notices a change when its wait times out.
+    The port is picked at random above 49151 (MicroPython's sockets cannot
+    say which one the OS picked); a taken one means another try."""
+    import socket
+    import os
+    for _ in range(8):
+        port = 49152 + (int.from_bytes(os.urandom(2), "little") & 16383)
+        sock = None
+        try:
+            addr = socket.getaddrinfo("127.0.0.1", port, 0, socket.SOCK_DGRAM)[0][-1]
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.bind(addr)
+            sock.connect(addr)
+            sock.setblocking(False)
+            return sock
+        except OSError:
+            if sock is not None:
+                sock.close()
+    return None
+
+
+def wake(waker):
+    """Wake the waiter of a socket_waker (a full queue means it is woken
+    already; a closed one, that nobody waits)."""
+    try:
+        waker.send(b"!")
+    except OSError:
+        pass
 
 
 def __getattr__(name):

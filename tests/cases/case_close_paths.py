@@ -12,6 +12,11 @@ while connecting.
 - shutdownMicroprocess after producerFinished: what was not sent is
   reported, exactly (what the socket took, counted by statistics, plus
   the report, is what reached the inbox).
+- A graceful close whose replies nobody takes ("outbox" leads nowhere)
+  ends at once, not after stop_poll, also where the runtime cannot
+  half-close; a server that answers just as the client finishes still
+  gets every byte, and one that answers a client that has a receiver
+  gets its answer to it.
 - shutdownMicroprocess while connecting ends the connect within stop_poll,
   with no error, also with connect_timeout=None; after a producerFinished
   (which the client had not yet read) what waited in the inbox is
@@ -29,13 +34,18 @@ from Kamaelia.File.Reading import RateControlledFileReader
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
 from testserver import TestServer, pattern, prefix_sha256
 from payloads import write_pattern_file
-from components import Collector, Trigger, Repeat
+from components import Collector, Trigger, Repeat, Source
+from payloads import seeded_pieces, sha256_stream
+from checks import elapsed_ms
 from scripted import wait_ms, finish_then_stop_while_connecting
 
 DEADLINES = {"test_a_server_that_half_closes_and_is_busy_gets_all_8_mb": 40,
              "test_stop_after_producer_finished_reports_exactly_what_was_not_sent": 30}
 
-THREAD_RACES = ["test_a_server_that_half_closes_and_is_busy_gets_all_8_mb",
+THREAD_RACES = ["test_a_close_nobody_takes_replies_from_ends_at_once",
+                "test_a_server_answering_as_the_client_finishes_gets_every_byte",
+                "test_an_answer_after_the_last_byte_reaches_a_receiver",
+                "test_a_server_that_half_closes_and_is_busy_gets_all_8_mb",
                 "test_a_paced_producer_after_a_half_close_loses_nothing",
                 "test_stop_after_producer_finished_reports_exactly_what_was_not_sent",
                 "test_shutdown_while_connecting_is_prompt",
@@ -152,3 +162,70 @@ def test_stop_after_producer_finished_while_connecting_reports_the_inbox():
     assert names == ["dataNotSent", "socketShutdown"], names
     assert signals[0].nbytes == 500, signals[0].nbytes
     assert 0 <= delay <= STOP_BOUND_MS, delay
+
+
+QUICK_BOUND_MS = 1000           # against a linger of stop_poll=2.0 s or more
+
+
+def finish_to(server, receiver, stop_poll=2.0, messages=100):
+    """``messages`` pieces of 1000 bytes, then producerFinished, through a
+    client to ``server``; "signal" goes to ``receiver`` and "outbox" too
+    if ``receiver.takes_replies``, else nowhere.  Returns the time taken
+    (ms, from activate() until runThreads() returns)."""
+    linkages = {("SRC", "outbox"): ("CLIENT", "inbox"),
+                ("SRC", "signal"): ("CLIENT", "control"),
+                ("CLIENT", "signal"): ("OUT", "control")}
+    if receiver.takes_replies:
+        linkages[("CLIENT", "outbox")] = ("OUT", "inbox")
+    start = ticks_ms()
+    Graphline(SRC=Source(seeded_pieces(messages, 1000), finish=producerFinished()),
+              CLIENT=ThreadedTCPClient("127.0.0.1", server.port, stop_poll=stop_poll),
+              OUT=receiver, linkages=linkages).activate()
+    scheduler.run.runThreads()
+    return elapsed_ms(start)
+
+
+def receiver(takes_replies):
+    k = Collector()
+    k.takes_replies = takes_replies
+    return k
+
+
+def test_a_close_nobody_takes_replies_from_ends_at_once():
+    expect = sha256_stream(seeded_pieces(100, 1000))
+    for round in range(5):
+        server = TestServer("silent")
+        k = receiver(False)
+        took = finish_to(server, k)
+        shutdown_only(k.signals)
+        result = server.result()
+        assert result["bytes"] == 100000 and result["sha256"] == expect, (round, result)
+        assert result["closed_by_client"], result
+        assert took < QUICK_BOUND_MS, (round, took)
+
+
+def test_a_server_answering_as_the_client_finishes_gets_every_byte():
+    # It answers once it has read the last byte, and reads on: on a runtime
+    # that cannot half-close, the answer meets a client closing at once.
+    expect = sha256_stream(seeded_pieces(100, 1000))
+    for round in range(10):
+        server = TestServer("half_close", after=100000, data="done")
+        k = receiver(False)
+        finish_to(server, k)
+        shutdown_only(k.signals)
+        result = server.result()
+        assert result["bytes"] == 100000 and result["sha256"] == expect, (round, result)
+
+
+def test_an_answer_after_the_last_byte_reaches_a_receiver():
+    # With a receiver, the close waits for the server (stop_poll=0.5: quiet
+    # that long, or its end) and the answer arrives.
+    expect = sha256_stream(seeded_pieces(20, 1000))
+    for round in range(3):
+        server = TestServer("half_close", after=20000, data="done")
+        k = receiver(True)
+        finish_to(server, k, stop_poll=0.5, messages=20)
+        shutdown_only(k.signals)
+        assert k.received() == b"done", (round, k.received())
+        result = server.result()
+        assert result["bytes"] == 20000 and result["sha256"] == expect, (round, result)

@@ -12,7 +12,18 @@ under the client's lock:
   for ``stop_poll``, or has gone on talking for twice that (at least
   0.4 s).  Closing with unread data would make the kernel reset the
   connection, and the server would lose what it had not read yet.
-- _STOP: close now; the reader stops within ``stop_poll``.
+  Where the runtime cannot half-close (MicroPython) and nothing takes
+  what the server sends (the client's "outbox" leads nowhere, as in the
+  seed's ``Pipeline(reader, client)``), there is no reply to wait for:
+  the reader drops what is readable now and ends (``quick``), and the
+  socket closes with nothing unread, so the close is a FIN after the
+  data, not a reset.  (A server that first speaks as the client closes
+  gets a reset, as it would after any close that cannot half-close;
+  what it had received by then stays readable to it on Linux, but what
+  the client's kernel had not sent yet is lost.  The lingering close
+  narrows that window to a server quiet for ``stop_poll``.)
+- _STOP: close now; the reader stops at once (within ``stop_poll``
+  where nothing can wake it).
 - _EOF: the reader has ended because the server closed its side.  A
   server that half-closed may still read: the client may write on.
 - _ENDED: the reader has ended otherwise (stopped, done lingering, or an
@@ -22,13 +33,16 @@ under the client's lock:
 reader runs, else "eof" or "ended".  The reader's last act is to move to
 one of them and wake the client's thread; after that it touches nothing
 of the connection, and ``close()``, which waits for that, closes the
-socket.  While the client's outgoing
+socket.  A change of state wakes a reader waiting on the socket: by
+``wake_blocked_recv`` (shutdown) on CPython, through a socket_waker on
+MicroPython (see axonport; where a port has none, the reader notices
+within ``stop_poll``).  While the client's outgoing
 queue is full the reader waits on its ``wakeup`` (Axon/Scheduler.py, guarded
 by the client's lock; woken when there is room, or on a stop): no polling.
 """
 
 from axonport import (start_thread, is_timeout, wake_blocked_recv, half_close,
-                      socket_poller, ticks_ms, ticks_diff, const)
+                      socket_poller, socket_waker, wake, ticks_ms, ticks_diff, const)
 from Axon.Ipc import shutdownMicroprocess as _Shutdown
 from Axon.Scheduler import Wakeup
 
@@ -46,12 +60,15 @@ class Connection(object):
         self.sock = sock
         self.state = _OPEN
         self.reading = False
+        self.quick = False              # see _LINGER above
         self.wakeup = Wakeup()          # the reader's, guarded by the client's lock
+        self.waker = None               # wakes the reader from the socket (MicroPython)
 
     def start(self):
         """Start the reader; the client has made this its connection first,
         so that a wake for room in its queue reaches this reader."""
         self.sock.settimeout(self.client.stop_poll)
+        self.waker = socket_waker()
         start_thread(self._read, ())
         self.reading = True
 
@@ -76,8 +93,12 @@ class Connection(object):
         takes from would otherwise keep it waiting."""
         client = self.client
         sock = self.sock
-        if graceful and self.reading:
-            half_close(sock)
+        if graceful and self.reading and not half_close(sock):
+            # Does what the server sends reach a box that keeps it?
+            box = client.outboxes["outbox"]
+            while box.target is not None:
+                box = box.target
+            self.quick = box.items is None
         self._end(_LINGER if graceful else _STOP)
         if not graceful and self.reading:
             wake_blocked_recv(sock)
@@ -88,6 +109,8 @@ class Connection(object):
                 wake_blocked_recv(sock)
             client.pause()          # the reader wakes the client's thread last
         sock.close()
+        if self.waker is not None:
+            self.waker.close()
 
     def _end(self, state):
         lock = self.client._lock
@@ -96,6 +119,8 @@ class Connection(object):
             self.state = state
             if state == _STOP:
                 self.wakeup.wake()
+            if self.waker is not None:
+                wake(self.waker)
         lock.release()
 
     def _read(self):
@@ -113,7 +138,7 @@ class Connection(object):
         # thread) starts its timeout again, so with collections more often
         # than stop_poll it would never time out, and a stop or the end of
         # a graceful close would go unnoticed; poll() keeps its deadline.
-        more_now = socket_poller(sock)
+        more_now = socket_poller(sock, False, self.waker)
         ready = False
         wait_ms = int(client.stop_poll * 1000)
         size = client.recv_size
@@ -129,8 +154,19 @@ class Connection(object):
                         linger_since = ticks_ms()
                     elif ticks_diff(ticks_ms(), linger_since) > linger_ms:
                         break           # a server that never stops talking
+                    if self.quick and more_now is not None:
+                        # Drop what is readable now (for at most linger_ms:
+                        # a server that never stops talking), then end.
+                        while more_now(0) and ticks_diff(ticks_ms(), linger_since) <= linger_ms:
+                            if not sock.recv(size):
+                                end = _EOF
+                                break
+                        break
                 data = None
-                if ready or more_now is None or more_now(wait_ms):
+                readable = ready or more_now is None or more_now(wait_ms)
+                if readable is None:
+                    continue            # woken: the state has changed
+                if readable:
                     try:
                         data = sock.recv(size)
                     except OSError as exc:
@@ -160,3 +196,4 @@ class Connection(object):
                 client.wakeup.wake()
             finally:
                 lock.release()
+

@@ -10,7 +10,8 @@ docstring's length is heap when a board compiles this; README.md says more.)
   its sender at its next yield.
 - "control": producerFinished sends all that reached "inbox", then closes
   gracefully (half-close, read until the server closes or is quiet for
-  stop_poll); shutdownMicroprocess closes now, and drops what the server
+  stop_poll; on MicroPython, which cannot half-close, at once when
+  "outbox" leads nowhere); shutdownMicroprocess closes now, and drops what the server
   sent that has not left through "outbox" yet (a receiver that stopped
   reading cannot hold up the end).
 - "outbox": what the server sends, bytes of at most recv_size.
