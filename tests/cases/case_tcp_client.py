@@ -355,3 +355,30 @@ def test_an_idle_client_keeps_none_of_what_it_wrote():
     assert server.result()["bytes"] == 16 + big
     first, second = feeder.heap
     assert second - first < 2000, (first, second)
+
+
+def test_a_10_mb_send_is_woken_never_timed():
+    # Every wait on the way (the producer held by a full inbox, the
+    # client's thread waiting for messages, the idle scheduler) ends by a
+    # wake from the other side.  A lost wake-up rescued by a timeout would
+    # show here as a timed wait (and as a send whose speed is bimodal).
+    import Axon.Scheduler
+    plain = Axon.Scheduler.acquire_timeout
+    timed = [0]
+
+    def counting(lock, timeout):
+        timed[0] += 1
+        return plain(lock, timeout)
+
+    server = TestServer("sink")
+    Axon.Scheduler.acquire_timeout = counting
+    try:
+        Pipeline(Repeat(pattern(4096), 2560, finish=producerFinished()),
+                 ThreadedTCPClient("127.0.0.1", server.port)).activate()
+        scheduler.run.runThreads()
+    finally:
+        Axon.Scheduler.acquire_timeout = plain
+    result = server.result()
+    assert result["bytes"] == 2560 * 4096, result
+    assert result["sha256"] == prefix_sha256(2560 * 4096), result
+    assert timed[0] == 0, timed[0]
