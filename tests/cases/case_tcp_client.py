@@ -382,3 +382,40 @@ def test_a_10_mb_send_is_woken_never_timed():
     assert result["bytes"] == 2560 * 4096, result
     assert result["sha256"] == prefix_sha256(2560 * 4096), result
     assert timed[0] == 0, timed[0]
+
+
+def mixed_pieces(count):
+    """``count`` messages of 0 to 600 bytes (every 7th empty), of kinds
+    bytes, bytearray, memoryview and str, made as they are asked for."""
+    span = pattern(856)
+    for i in range(count):
+        size = 0 if i % 7 == 0 else (i * 37) % 601
+        piece = span[i & 255:(i & 255) + size]
+        kind = i % 4
+        if kind == 1:
+            piece = bytearray(piece)
+        elif kind == 2:
+            piece = memoryview(piece)
+        elif kind == 3:
+            piece = "".join(chr(b & 127) for b in span[i & 255:(i & 255) + size])
+        yield piece
+
+
+def wire(pieces):
+    for piece in pieces:
+        yield piece.encode("utf-8") if isinstance(piece, str) else bytes(piece)
+
+
+def test_a_long_backlog_of_mixed_messages_arrives_exactly():
+    # More waiting messages than one gathered write takes (512), of every
+    # kind and size, empty ones among them: the writes cut them anywhere.
+    server = TestServer("sink")
+    Pipeline(Source(mixed_pieces(3000), finish=producerFinished()),
+             ThreadedTCPClient("127.0.0.1", server.port, queuelengths=1500)).activate()
+    scheduler.run.runThreads()
+    total = 0
+    for piece in wire(mixed_pieces(3000)):
+        total += len(piece)
+    result = server.result()
+    assert result["bytes"] == total, (result, total)
+    assert result["sha256"] == sha256_stream(wire(mixed_pieces(3000))), result

@@ -33,7 +33,9 @@ by Kamaelia.Internet.Extras, imported only then.
 
 Inside: this component's thread connects and writes; each connection is a
 Connection (Connection.py: the socket, the reader thread, the close).
-_session() runs one; _serve() is the write loop and the only place where
+_session() runs one; _serve() is the write loop (_write_batched copies
+small waiting messages into one write; where the socket can gather them,
+CPython's sendmsg, Gathered.py hands it the list) and the only place where
 "control" decides how a session ends (_take_control).  Subclasses
 (ReconnectingTCPClient) change _started(), _take_messages(), _written()
 and send_after_eof; the extras plug in through _extras.
@@ -275,6 +277,9 @@ class ThreadedTCPClient(threadedcomponent):
         that closed both sides makes the next write fail, and what was not
         sent is reported."""
         inbox = self.inboxes["inbox"]
+        gathered = None
+        if hasattr(conn.sock, "sendmsg"):   # CPython's plain sockets
+            from Kamaelia.Internet.Gathered import write as gathered
         while True:
             if self._control_waiting() and self._take_control():
                 return _STOP
@@ -284,7 +289,10 @@ class ThreadedTCPClient(threadedcomponent):
                 # session: in a call per batch it would put that call's
                 # frame on MicroPython's heap each time.
                 try:
-                    self._write_batched(conn.sock, messages)
+                    if gathered is not None:
+                        gathered(self, conn.sock, messages)
+                    else:
+                        self._write_batched(conn.sock, messages)
                 except _WriteFailed as exc:
                     self._written(messages, exc.sent)
                     raise exc.error
@@ -375,7 +383,8 @@ class ThreadedTCPClient(threadedcomponent):
         gathered into one write, larger ones written as they are (no copy).
         A message of the wrong type ends it after what came before it was
         written.  Any failure is raised as _WriteFailed, a MemoryError
-        (making a view, encoding a str) too."""
+        (making a view, encoding a str) too.  (Where the socket can gather,
+        Gathered.write does this instead.)"""
         batch = self._batch
         limit = len(batch)
         half = limit // 2
@@ -414,10 +423,8 @@ class ThreadedTCPClient(threadedcomponent):
         sent = 0
         size = len(data)
         while sent < size:
-            # A slow server can take a whole queue of complete sends, each
-            # waiting for room: "stop now" must not wait for all of them.
-            if self._control_waiting() and self._control_has(shutdownMicroprocess):
-                raise _WriteFailed(before + sent, _Abandoned())
+            if self._control_waiting():
+                self._check_stop(before + sent, False)
             try:
                 sent += sock.send(rest)
                 if sent < size:
@@ -425,13 +432,19 @@ class ThreadedTCPClient(threadedcomponent):
             except OSError as exc:
                 if not is_timeout(exc):
                     raise _WriteFailed(before + sent, exc)
-                # The server is not reading (it may have half-closed and be
-                # busy: wait for it); stop promptly if told to, or if the
-                # reader met an error (the connection is broken).
-                if self._control_has(shutdownMicroprocess) or self._error is not None:
-                    raise _WriteFailed(before + sent, _Abandoned())
+                self._check_stop(before + sent, True)
             except Exception as exc:        # a MemoryError making the view
                 raise _WriteFailed(before + sent, exc)
+
+    def _check_stop(self, sent, timed_out):
+        """Raise _WriteFailed(sent, _Abandoned()) if a write must end now:
+        told to stop now (a slow server can take a whole queue of complete
+        sends, each waiting for room: "stop now" must not wait for all of
+        them); or, after a send timed out (the server is not reading: it
+        may have half-closed and be busy, and is waited for), the reader
+        met an error (the connection is broken)."""
+        if self._control_has(shutdownMicroprocess) or (timed_out and self._error is not None):
+            raise _WriteFailed(sent, _Abandoned())
 
     def _control_waiting(self):
         """A peek at "control" without the lock (a list's length is one
