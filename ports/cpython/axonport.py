@@ -294,3 +294,13 @@ def socket_waker():
 
 def wake(waker):
     """Never called here (socket_waker gives None)."""
+
+
+def peer_address(addr):
+    """(host, port) of an address ``accept()`` returned."""
+    return addr[0], addr[1]
+
+
+def bind_address(port):
+    """What ``bind()`` takes for every IPv4 interface and ``port``."""
+    return ("0.0.0.0", port)

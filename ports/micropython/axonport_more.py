@@ -111,3 +111,22 @@ def write_stdout(data):
 def read_line():
     """One line from stdin as str, '' at end of input."""
     return sys.stdin.readline()
+
+
+def peer_address(addr):
+    """(host, port) of an address ``accept()`` returned: a raw sockaddr on
+    the unix port (decoded by ``socket.sockaddr``), a (host, port) tuple
+    on lwIP ports (ESP32)."""
+    if isinstance(addr, tuple):
+        return addr[0], addr[1]
+    import socket
+    family, ip, port = socket.sockaddr(addr)[:3]
+    if len(ip) == 4:
+        return "%d.%d.%d.%d" % tuple(ip), port
+    return socket.inet_ntop(family, ip), port
+
+
+def bind_address(port):
+    """What ``bind()`` takes for every IPv4 interface and ``port``."""
+    import socket
+    return socket.getaddrinfo("0.0.0.0", port, 0, socket.SOCK_STREAM)[0][-1]

@@ -335,9 +335,22 @@ def test_an_idle_client_keeps_none_of_what_it_wrote():
     # The client writes a batch and idles: neither its inbox nor its
     # thread may keep the messages written (a board's heap would hold them
     # for as long as the connection idles).  Measured against the heap
-    # after a 16-byte message, once everything is allocated.
+    # after a 16-byte message, once everything is allocated.  MicroPython's
+    # collector scans thread stacks conservatively: a stale word left there
+    # by an earlier call can keep the message alive now and then, where
+    # the library keeps it in every run; so up to three runs.
+    kept = []
+    for attempt in range(3):
+        kept.append(heap_kept_after_writing(6000))
+        if kept[-1] < 2000:
+            return
+    raise AssertionError("the client kept %r bytes after writing 6000" % kept)
+
+
+def heap_kept_after_writing(big):
+    """Heap in use after the client wrote ``big`` bytes, less that after it
+    wrote 16 (each once the server had it all)."""
     from Kamaelia.Chassis.Graphline import Graphline
-    big = 6000
     server = TestServer("sink")
     trace_heap()
     try:
@@ -354,7 +367,7 @@ def test_an_idle_client_keeps_none_of_what_it_wrote():
     assert_shutdown_only(k)
     assert server.result()["bytes"] == 16 + big
     first, second = feeder.heap
-    assert second - first < 2000, (first, second)
+    return second - first
 
 
 def test_a_10_mb_send_is_woken_never_timed():

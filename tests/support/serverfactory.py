@@ -13,6 +13,10 @@ One JSON request per line, one JSON answer per line (an error is
   "wait_connections", "id", "count"[, "timeout"]} -> the record, then
   {"cmd": "restart", "id", "down_for"}, {"cmd": "stop", "id"},
   {"cmd": "other_ca"}                             -> a CA nobody trusts
+  {"cmd": "free_port"}                            -> {"port"}: one free now
+  {"cmd": "client", "kind": K, "port": P, "options": {...}} -> {"id"}: a
+                                                     client of clients.py
+  {"cmd": "client_result", "id": I[, "timeout": s]} -> its record, once done
 
 The servers a control connection started are stopped when it closes.
 """
@@ -22,6 +26,7 @@ import socket
 import threading
 
 from servers import Server, ca_der, the_ca
+from clients import Client
 
 
 class ServerFactory:
@@ -83,6 +88,22 @@ class ServerFactory:
         if cmd == "other_ca":
             import trustme
             return {"ca": ca_der(trustme.CA()).hex()}
+        if cmd == "free_port":
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                return {"port": probe.getsockname()[1]}
+        if cmd == "client":
+            client = Client(req["kind"], req["port"], req.get("options", {}))
+            with self.lock:
+                cid = self.next_id
+                self.next_id += 1
+                self.servers[cid] = client
+                mine.append(cid)
+            return {"id": cid}
+        if cmd == "client_result":
+            client = self.servers[req["id"]]
+            client.done.wait(req.get("timeout", 10))
+            return client.as_dict()
         server = self.servers[req["id"]]
         if cmd == "result":
             server.record.done.wait(req.get("timeout", 10))

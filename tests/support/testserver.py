@@ -89,3 +89,22 @@ class TestServer:
     def restart(self, down_for=0.5):
         """Close the listener and connections; listen again after ``down_for`` s."""
         _Control.ask({"cmd": "restart", "id": self.id, "down_for": down_for})
+
+
+def free_port():
+    """A TCP port free on 127.0.0.1 now (MicroPython's sockets cannot say
+    which port the OS picked for them)."""
+    return _Control.ask({"cmd": "free_port"})["port"]
+
+
+class TestClient:
+    """A client of tests/support/clients.py, run by the pytest process,
+    connecting to ``port`` on 127.0.0.1 now."""
+
+    def __init__(self, kind, port, **options):
+        self.id = _Control.ask({"cmd": "client", "kind": kind, "port": port,
+                                "options": options})["id"]
+
+    def result(self, timeout=10):
+        """What it saw; waits (up to ``timeout`` s) for it to end."""
+        return _Control.ask({"cmd": "client_result", "id": self.id, "timeout": timeout})

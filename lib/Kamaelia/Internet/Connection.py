@@ -178,6 +178,12 @@ class Connection(object):
                     continue
                 if not data:
                     end = _EOF
+                    # Told after every byte received, in the same queue.
+                    notice = client._eof_notice()
+                    while notice is not None and not client._queue_out(notice, "signal", True):
+                        self.wakeup.wait(lock)
+                        if self._state() == _STOP:
+                            break
                     break
                 ready = more_now is not None and len(data) == size and more_now(0)
                 while not client._queue_out(data, "outbox", not ready):

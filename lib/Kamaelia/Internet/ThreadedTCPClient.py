@@ -37,8 +37,9 @@ _session() runs one; _serve() is the write loop (_write_batched copies
 small waiting messages into one write; where the socket can gather them,
 CPython's sendmsg, Gathered.py hands it the list) and the only place where
 "control" decides how a session ends (_take_control).  Subclasses
-(ReconnectingTCPClient) change _started(), _take_messages(), _written()
-and send_after_eof; the extras plug in through _extras.
+(ReconnectingTCPClient, a server's ConnectedSocketAdapter) change
+_connect(), _started(), _take_messages(), _written(), _eof_notice() and
+send_after_eof; the extras plug in through _extras.
 """
 
 import socket
@@ -169,6 +170,12 @@ class ThreadedTCPClient(threadedcomponent):
     def _take_messages(self):
         """The messages to write next (an empty sequence: none waits)."""
         return self.inboxes["inbox"].take_all()
+
+    def _eof_notice(self):
+        """What the reader puts out of "signal" when the peer has closed
+        its side, after all it sent (None: nothing; a server's connection
+        tells its server, ServerCore)."""
+        return None
 
     def _written(self, messages, sent):
         """``messages`` were written, or with ``sent`` not None, a failure

@@ -1,0 +1,104 @@
+"""Test clients (CPython, inside pytest) for servers that a test runs on
+any runtime: started through the control server (serverfactory.py), so
+that the runtime under test only hosts the server and a board-sized heap
+is not spent on the clients.
+
+Each kind connects to 127.0.0.1:``port`` (the server under test listens
+from its constructor on, before the test starts its clients) and keeps a ``Record``-like dict: bytes and SHA-256 of what it received
+(``received``, ``sha256``), what it sent, ``eof`` (the server closed its
+side), ``error`` (repr, or None).
+
+- ``echo``: sends ``size`` bytes of pattern(seed) in ``piece``-byte
+  writes, half-closes, and reads until the server closes.
+- ``read``: sends nothing, reads until the server closes.
+"""
+
+import hashlib
+import socket
+import threading
+
+from testserver import pattern
+
+KINDS = {}
+
+
+def kind(name):
+    def register(function):
+        KINDS[name] = function
+        return function
+    return register
+
+
+class Client:
+    def __init__(self, kind_name, port, options):
+        if kind_name not in KINDS:
+            raise ValueError("unknown client kind %r (known: %s)"
+                             % (kind_name, ", ".join(sorted(KINDS))))
+        self.kind = KINDS[kind_name]
+        self.port = port
+        self.options = options
+        self.received = 0
+        self.hash = hashlib.sha256()
+        self.sent = 0
+        self.eof = False
+        self.error = None
+        self.done = threading.Event()
+        self.sock = None
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def run(self):
+        try:
+            self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+            with self.sock:
+                self.kind(self, self.sock, **self.options)
+        except Exception as exc:
+            self.error = repr(exc)
+        finally:
+            self.done.set()
+
+    def read_to_end(self, sock):
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                self.eof = True
+                return
+            self.received += len(data)
+            self.hash.update(data)
+
+    def as_dict(self):
+        return {"received": self.received, "sha256": self.hash.hexdigest(), "sent": self.sent,
+                "eof": self.eof, "error": self.error, "done": self.done.is_set()}
+
+    def stop(self):
+        sock = self.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+@kind("echo")
+def echo(client, sock, size=0, seed=0, piece=4096):
+    payload = pattern(size, seed)
+    writer = threading.Thread(target=_send_all, args=(client, sock, payload, piece), daemon=True)
+    writer.start()
+    client.read_to_end(sock)
+    writer.join(30)
+
+
+def _send_all(client, sock, payload, piece):
+    view = memoryview(payload)
+    try:
+        for start in range(0, len(payload), piece):
+            chunk = view[start:start + piece]
+            sock.sendall(chunk)
+            client.sent += len(chunk)
+        sock.shutdown(socket.SHUT_WR)
+    except OSError as exc:
+        client.error = client.error or repr(exc)
+
+
+@kind("read")
+def read(client, sock):
+    client.read_to_end(sock)
