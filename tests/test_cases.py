@@ -13,7 +13,9 @@ how many runs of each failed.
 ``MICROPYTHON_HEAPS = {"test_name": "64K"}`` runs that test under
 MicroPython in a heap of that size, with the library, the test support
 and the case module compiled to .mpy (as on a board: compiling sources
-would need more heap than the test itself).
+would need more heap than the test itself).  ``ESP32LIKE_HEAPS`` does
+the same for the ESP32-like build alone (where it differs from
+conftest.ESP32LIKE_HEAP).
 
 A test that cannot run on a runtime (it needs a module that build lacks:
 conftest.ESP32LIKE_LACKS, see checks.need_module) raises
@@ -106,6 +108,8 @@ def run_in_micropython(module_name, test_name, esp32like=False):
     module = __import__(module_name)
     deadline = deadline_of(module, test_name)
     heap = getattr(module, "MICROPYTHON_HEAPS", {}).get(test_name)
+    if esp32like:
+        heap = getattr(module, "ESP32LIKE_HEAPS", {}).get(test_name) or heap
     exe = esp32like_exe() if esp32like else micropython_exe()
     cmd = [exe, os.path.join(TESTS, "support", "run_case.py"), module_name, test_name]
     env = micropython_env(micropython_path(extra=("tests/support", "tests/cases")))

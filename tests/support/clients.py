@@ -11,10 +11,14 @@ side), ``error`` (repr, or None).
 - ``echo``: sends ``size`` bytes of pattern(seed) in ``piece``-byte
   writes, half-closes, and reads until the server closes.
 - ``read``: sends nothing, reads until the server closes.
+- ``cycles``: ``count`` connections one after the other, each closed at
+  once: every third after sending ``size`` bytes, every fourth by a reset
+  (SO_LINGER 0) instead of a close; ``sent`` counts the bytes.
 """
 
 import hashlib
 import socket
+import struct
 import threading
 
 from testserver import pattern
@@ -102,3 +106,16 @@ def _send_all(client, sock, payload, piece):
 @kind("read")
 def read(client, sock):
     client.read_to_end(sock)
+
+
+@kind("cycles")
+def cycles(client, sock, count=200, size=100):
+    sock.close()                        # the first connection sends nothing
+    payload = pattern(size)
+    for i in range(1, count):
+        with socket.create_connection(("127.0.0.1", client.port), timeout=30) as conn:
+            if i % 3 == 0:
+                conn.sendall(payload)
+                client.sent += size
+            if i % 4 == 3:
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -25,8 +25,9 @@ once; more wait in the listen backlog, see TCPServer.py), ``backlog``
 (5), ``stop_poll`` (0.2 s) and ``connection_options``, a dict of
 ThreadedTCPClient arguments for each connection (``recv_size``,
 ``inbox_bytes``, ``send_buffer``, ...; by default each connection's inbox
-holds QUEUE_BYTES / (2 * max_connections) bytes, at least 512, and so do
-what its reader has queued and its handler's inbox).  The
+holds QUEUE_BYTES / (2 * max_connections) bytes, at least 512, what its
+reader has queued and its handler's inbox half of that each, and it reads
+a quarter of that at a time).  The
 listening socket is bound in the constructor: a port in use is an
 OSError naming it there.
 
@@ -36,8 +37,9 @@ Edges:
   ``shutdownMicroprocess``, waits until all of them have ended (no thread
   or socket outlives the server), then passes the message out of
   "signal" and ends.
-- A connection's errors (a client that reset, ...) end that connection
-  only; they are not passed on.
+- A connection's errors (a client that reset, a MemoryError, ...) end
+  that connection only; they are not passed on.  A connection the heap
+  has no room for is closed at once (the server goes on).
 - "inbox" and "outbox" are not used (kept so that a server sits in a
   Pipeline, as in Kamaelia).
 """
@@ -46,7 +48,8 @@ from axonport import QUEUE_BYTES, peer_address
 from Axon.AdaptiveCommsComponent import AdaptiveCommsComponent
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.IPC import socketShutdown, newCSA, shutdownCSA
-from Kamaelia.Internet.TCPServer import TCPServer, ConnectedSocketAdapter, MAX_CONNECTIONS
+from Kamaelia.Internet.TCPServer import TCPServer, ConnectedSocketAdapter, MAX_CONNECTIONS, \
+    REUSE_ADDRESS
 
 
 class ServerCore(AdaptiveCommsComponent):
@@ -71,12 +74,15 @@ class ServerCore(AdaptiveCommsComponent):
             raise TypeError("Need a protocol to handle!")
         if self.max_connections is None:
             self.max_connections = MAX_CONNECTIONS
-        # Each connection's share of the data in flight: its inbox, what its
-        # reader has queued, and its handler's inbox hold this much each.
+        # Each connection's share of the data in flight, so that all of them
+        # together hold about half of QUEUE_BYTES: its inbox holds a share,
+        # what its reader has queued and its handler's inbox half of one
+        # each, and it reads a quarter of one at a time.
         share = max(512, QUEUE_BYTES // (2 * self.max_connections))
         self.share = share
-        options = {"inbox_bytes": share, "out_maxbytes": share,
-                   "recv_size": max(128, min(2048, share // 2)), "stop_poll": self.stop_poll}
+        options = {"inbox_bytes": share, "out_maxbytes": share // 2,
+                   "recv_size": max(128, min(2048, share // 4)),
+                   "send_buffer": max(128, min(16384, share // 2)), "stop_poll": self.stop_poll}
         options.update(self.connection_options or {})
         self.connection_options = options
         self.server = self.TCPS(self.port, socketOptions=self.socketOptions,
@@ -112,11 +118,14 @@ class ServerCore(AdaptiveCommsComponent):
     def _activity(self, msg):
         if isinstance(msg, newCSA):
             sock, addr = msg.object
-            if self.stopping is not None:
-                sock.close()
-                self.server.release_slot()
-            else:
-                self.handleNewConnection(sock, addr)
+            if self.stopping is None:
+                try:
+                    self.handleNewConnection(sock, addr)
+                    return
+                except MemoryError:
+                    pass        # no room for this one: the client sees its end
+            sock.close()
+            self.server.release_slot()
         elif isinstance(msg, shutdownCSA):
             session = self.connections.get(msg.object)
             if session is not None:
@@ -130,6 +139,9 @@ class ServerCore(AdaptiveCommsComponent):
         # Any other signal of a connection (its errors) ends that connection only.
 
     def handleNewConnection(self, sock, addr):
+        """Make the connection's adapter and handler and wire them; a
+        MemoryError while making them leaves nothing behind (the caller
+        closes the socket)."""
         peer, peerport = peer_address(addr)
         adapter = ConnectedSocketAdapter(sock, peer or "client", peerport or 1,
                                          **self.connection_options)
@@ -137,8 +149,8 @@ class ServerCore(AdaptiveCommsComponent):
                                          localip="0.0.0.0", localport=self.port)
         inbox = handler.inboxes.get("inbox")
         if inbox is not None and inbox.items is not None and (
-                inbox.maxbytes is None or inbox.maxbytes > self.share):
-            inbox.maxbytes = self.share
+                inbox.maxbytes is None or inbox.maxbytes > self.share // 2):
+            inbox.maxbytes = self.share // 2
             inbox.held = 0
         session = _Session(self, adapter, handler)
         self.link((adapter, "outbox"), (handler, "inbox"))
@@ -208,13 +220,7 @@ class SimpleServer(ServerCore):
 
 
 class FastRestartServer(ServerCore):
-    socketOptions = None
-
-    def __init__(self, **argd):
-        if "socketOptions" not in argd:
-            import socket
-            argd["socketOptions"] = (socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        ServerCore.__init__(self, **argd)
+    socketOptions = REUSE_ADDRESS
 
 
 MoreComplexServer = ServerCore

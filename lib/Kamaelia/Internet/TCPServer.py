@@ -49,6 +49,10 @@ from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
 # 64 KB MicroPython heap, 3 in 96 KB, 4 in 128 KB, 16 on CPython.
 MAX_CONNECTIONS = max(1, min(16, QUEUE_BYTES // 2048))
 
+# The socketOptions of the FastRestart servers: a restarted server binds
+# its port at once, while connections of the last run linger in TIME_WAIT.
+REUSE_ADDRESS = (socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+
 
 class ConnectedSocketAdapter(ThreadedTCPClient):
     def __init__(self, sock, peer="client", peerport=1, out_maxbytes=None, **options):
