@@ -15,6 +15,9 @@ that a board-sized heap holds the server alone.
 - 200 connect/close cycles (some sending, some reset) leave no
   connection, thread or socket behind.
 - A port in use is an OSError naming it, from the constructor.
+- A client that never reads holds its connection's share of the heap and
+  no more, while another client is served byte-exact; the stop still
+  ends everything promptly.
 - SingleServer passes what reaches its inbox to its one client, and ends
   after that client when its producer has finished.
 """
@@ -27,8 +30,8 @@ from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.IPC import socketShutdown
 from Kamaelia.Chassis.ConnectedServer import SimpleServer, ServerCore, FastRestartServer
 from Kamaelia.Chassis.Pipeline import Pipeline
-from testserver import TestClient, free_port, prefix_sha256
-from checks import count_fds, count_threads, settle
+from testserver import TestClient, free_port, prefix_sha256, pattern
+from checks import count_fds, count_threads, settle, heap_in_use, trace_heap
 from payloads import sha256hex
 from components import Collector
 
@@ -37,7 +40,8 @@ from components import Collector
 # too little for several connections' threads and buffers at once.  A
 # board holding the library frozen in firmware keeps those 45 KB off its
 # heap; these tests give the .mpy build 128 KB instead.
-ESP32LIKE_HEAPS = {"test_an_echo_server_answers_16_clients_byte_exact": "128K",
+ESP32LIKE_HEAPS = {"test_a_client_that_never_reads_holds_only_its_share": "128K",
+                   "test_an_echo_server_answers_16_clients_byte_exact": "128K",
                    "test_connections_beyond_max_connections_wait_and_are_served": "128K",
                    "test_200_connect_close_cycles_leave_nothing_behind": "128K"}
 
@@ -50,7 +54,8 @@ THREAD_RACES = ["test_an_echo_server_answers_16_clients_byte_exact",
                 "test_a_stop_with_idle_clients_ends_everything",
                 "test_connections_beyond_max_connections_wait_and_are_served",
                 "test_200_connect_close_cycles_leave_nothing_behind",
-                "test_a_single_server_passes_its_inbox_to_one_client_then_ends"]
+                "test_a_single_server_passes_its_inbox_to_one_client_then_ends",
+                "test_a_client_that_never_reads_holds_only_its_share"]
 
 STOP_BOUND_MS = 3 * 200 + 500       # 3 * stop_poll + margin
 
@@ -334,3 +339,54 @@ def test_a_single_server_passes_its_inbox_to_one_client_then_ends():
     assert result["received"] == len(expected), result
     assert result["sha256"] == sha256hex(expected), result
     assert [type(m) for m in k.signals] == [producerFinished], k.signals
+
+
+class Chargen(component):
+    """Sends 1 KB blocks for ever (held while the connection's inbox is
+    full), until anything reaches "control"."""
+
+    def main(self):
+        block = pattern(1024)
+        while not self.dataReady("control"):
+            yield from self.send_when_room(block)
+            yield 1
+
+
+def test_a_client_that_never_reads_holds_only_its_share():
+    expected = prefix_sha256(20000, seed=5)
+    port = free_port()
+    made = []
+
+    def protocol(**info):
+        made.append(Chargen() if not made else Echo())
+        return made[-1]
+
+    server = ServerCore(protocol=protocol, port=port, max_connections=2)
+    heap = []
+
+    def scenario():
+        heap.append(heap_in_use())
+        TestClient("stall", port)
+        # Held: the connection's inbox is full, and so are the socket's buffers.
+        if settle(lambda: 0 if made and made[0]._held is not None else 1, 0, 10000):
+            return "the chargen was never held"
+        heap.append(heap_in_use())
+        echo = TestClient("echo", port, size=20000, seed=5).result(20)
+        heap.append(heap_in_use())
+        return echo
+
+    trace_heap()
+    try:
+        echo, stop_ms, signals = run_server(server, scenario)
+    finally:
+        trace_heap(False)
+    assert isinstance(echo, dict), echo
+    assert echo["error"] is None and echo["received"] == 20000, echo
+    assert echo["sha256"] == expected, echo
+    # The stalled connection: its inbox, its reader's queue, its handler's
+    # inbox (shares of QUEUE_BYTES) and its fixed cost; not a growing backlog.
+    before, held, after = heap
+    bound = 2 * server.share + 12000
+    assert held - before < bound, (before, held, bound)
+    assert after - before < bound, (before, after, bound)
+    assert 0 <= stop_ms <= STOP_BOUND_MS, stop_ms

@@ -98,10 +98,11 @@ def heap_in_use():
     gc.collect()
     if IS_MICROPYTHON:
         return gc.mem_alloc()
-    # The test servers run in this process on CPython: not theirs.
+    # The test servers and clients run in this process on CPython: not theirs.
     import tracemalloc
     snapshot = tracemalloc.take_snapshot().filter_traces(
-        [tracemalloc.Filter(False, "*/tests/support/server*.py")])
+        [tracemalloc.Filter(False, "*/tests/support/server*.py"),
+         tracemalloc.Filter(False, "*/tests/support/clients.py")])
     return sum(stat.size for stat in snapshot.statistics("filename"))
 
 

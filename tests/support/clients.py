@@ -11,6 +11,8 @@ side), ``error`` (repr, or None).
 - ``echo``: sends ``size`` bytes of pattern(seed) in ``piece``-byte
   writes, half-closes, and reads until the server closes.
 - ``read``: sends nothing, reads until the server closes.
+- ``stall``: sends nothing and never reads, until the test ends (its
+  control connection closes).
 - ``cycles``: ``count`` connections one after the other, each closed at
   once: every third after sending ``size`` bytes, every fourth by a reset
   (SO_LINGER 0) instead of a close; ``sent`` counts the bytes.
@@ -47,6 +49,7 @@ class Client:
         self.eof = False
         self.error = None
         self.done = threading.Event()
+        self.stopped = threading.Event()
         self.sock = None
         threading.Thread(target=self.run, daemon=True).start()
 
@@ -74,6 +77,7 @@ class Client:
                 "eof": self.eof, "error": self.error, "done": self.done.is_set()}
 
     def stop(self):
+        self.stopped.set()
         sock = self.sock
         if sock is not None:
             try:
@@ -119,3 +123,8 @@ def cycles(client, sock, count=200, size=100):
                 client.sent += size
             if i % 4 == 3:
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+@kind("stall")
+def stall(client, sock):
+    client.stopped.wait(120)
