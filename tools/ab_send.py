@@ -1,6 +1,6 @@
 """Client against raw sendall at one message size, the two taking turns:
 
-    python tools/ab_send.py SIZE COUNT RUNS [cpython|micropython]
+    python tools/ab_send.py SIZE COUNT RUNS [cpython|micropython|esp32like]
 
 Runs ``tools/bench_client.py send-client`` and ``send-raw`` RUNS times
 each, alternating, against the bench's sink server, and prints every

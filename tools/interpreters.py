@@ -26,7 +26,7 @@ from tools import esp32like
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOARD_SCRIPTS = os.path.join(ROOT, "tools", "board_scripts")
-LOCAL_RUNTIMES = ("cpython", "micropython")
+LOCAL_RUNTIMES = ("cpython", "micropython", "esp32like")
 
 
 class NotInstalled(RuntimeError):
@@ -81,15 +81,15 @@ def micropython_env(path=None):
 
 def local_command(runtime, heap=None):
     """(argv prefix, environment) that run a script with the library from
-    source under ``runtime``, "cpython" or "micropython"; ``heap`` (bytes)
-    sizes the MicroPython heap."""
+    source under ``runtime``, "cpython", "micropython" or "esp32like" (the
+    plain ESP32-like build); ``heap`` (bytes) sizes the MicroPython heap."""
     if runtime == "cpython":
         return [sys.executable], dict(os.environ, PYTHONPATH=os.pathsep.join(
             [os.path.join(ROOT, "lib"), os.path.join(ROOT, "ports", "cpython")]))
-    if runtime != "micropython":
+    if runtime not in LOCAL_RUNTIMES:
         raise ValueError("unknown runtime %r: choose one of %s"
                          % (runtime, ", ".join(LOCAL_RUNTIMES)))
-    cmd = [micropython_exe()]
+    cmd = [micropython_exe() if runtime == "micropython" else esp32like_exe()]
     if heap:
         cmd += ["-X", "heapsize=%d" % heap]
     return cmd, micropython_env()

@@ -14,7 +14,9 @@ set before the bind (FastRestartServer's SO_REUSEADDR).
   accepted connection; the receiver (on the scheduler's thread) owns the
   socket from then on.
 - "control": ``shutdownMicroprocess`` (``serverShutdown`` is one) stops
-  accepting within ``stop_poll`` seconds; the listening socket closes.
+  accepting at once (on MicroPython through a ``socket_waker``; on
+  CPython, and on a port without a loopback, within ``stop_poll``
+  seconds); the listening socket closes.
 - "signal": the stop message, passed on when it has ended.
 
 At most ``max_connections`` connections are open at once (by default
@@ -37,7 +39,7 @@ or until nothing feeds "inbox" and it is empty.  Then, as a client's,
 """
 
 import socket
-from axonport import socket_poller, bind_address, is_timeout, QUEUE_BYTES
+from axonport import socket_poller, socket_waker, wake, bind_address, is_timeout, QUEUE_BYTES
 from Axon.ThreadedComponent import threadedcomponent, checked
 from Axon.Ipc import shutdownMicroprocess
 from Kamaelia.IPC import newCSA, shutdownCSA
@@ -96,6 +98,10 @@ class TCPServer(threadedcomponent):
         self.free = max_connections      # slots; under self._lock
         self.accepted = 0                # connections handed out
         self.listener = _listen(listenport, socketOptions, backlog)
+        # What wakes the thread from its poll of the listener when a
+        # message arrives (MicroPython; None on CPython, where the poll
+        # ends within stop_poll).
+        self.waker = socket_waker()
 
     def release_slot(self):
         """A connection this server handed out has ended (any thread)."""
@@ -104,9 +110,15 @@ class TCPServer(threadedcomponent):
         self.wakeup.wake()
         self._lock.release()
 
+    def _wake_for_put(self):
+        # A message for the thread (a stop): also end its poll of the listener.
+        if self.waker is not None:
+            wake(self.waker)
+        return threadedcomponent._wake_for_put(self)
+
     def main(self):
         listener = self.listener
-        ready = socket_poller(listener)
+        ready = socket_poller(listener, False, self.waker)
         wait_ms = int(self.stop_poll * 1000)
         try:
             while True:
@@ -135,6 +147,8 @@ class TCPServer(threadedcomponent):
                     sock.close()        # told to stop meanwhile
         finally:
             listener.close()
+            if self.waker is not None:
+                self.waker.close()
         self.send_wait(stop, "signal", interruptible=False)
 
     def _stop_message(self):
