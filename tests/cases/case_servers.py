@@ -18,6 +18,8 @@ that a board-sized heap holds the server alone.
 - A client that never reads holds its connection's share of the heap and
   no more, while another client is served byte-exact; the stop still
   ends everything promptly.
+- A FastRestartServer binds its port again at once after a run that
+  left connections in TIME_WAIT.
 - SingleServer passes what reaches its inbox to its one client, and ends
   after that client when its producer has finished.
 """
@@ -390,3 +392,16 @@ def test_a_client_that_never_reads_holds_only_its_share():
     assert held - before < bound, (before, held, bound)
     assert after - before < bound, (before, after, bound)
     assert 0 <= stop_ms <= STOP_BOUND_MS, stop_ms
+
+
+def test_a_fast_restart_server_binds_its_port_again_at_once():
+    # The first server closes its connections first (its handler ends at
+    # once), which leaves them in TIME_WAIT on its side: without
+    # SO_REUSEADDR the port could not be bound again for a minute.
+    port = free_port()
+    for round in range(2):
+        server = FastRestartServer(protocol=Silent, port=port)
+        clients = [TestClient("read", port) for _ in range(2)]
+        results, stop_ms, signals = run_server(server, lambda: [c.result(10) for c in clients])
+        for result in results:
+            assert result["error"] is None and result["eof"], (round, result)
