@@ -18,6 +18,9 @@ that a board-sized heap holds the server alone.
 - A client that never reads holds its connection's share of the heap and
   no more, while another client is served byte-exact; the stop still
   ends everything promptly.
+- A client that floods a handler not reading meets back-pressure (its
+  sends wait) while the server holds only its share; then every byte
+  comes back in order.
 - A FastRestartServer binds its port again at once after a run that
   left connections in TIME_WAIT.
 - SingleServer passes what reaches its inbox to its one client, and ends
@@ -48,6 +51,7 @@ ESP32LIKE_HEAPS = {"test_a_client_that_never_reads_holds_only_its_share": "128K"
                    "test_200_connect_close_cycles_leave_nothing_behind": "128K"}
 
 DEADLINES = {"test_an_echo_server_answers_16_clients_byte_exact": 60,
+             "test_a_flooding_client_meets_back_pressure_and_loses_nothing": 90,
              "test_200_connect_close_cycles_leave_nothing_behind": 60}
 
 THREAD_RACES = ["test_an_echo_server_answers_16_clients_byte_exact",
@@ -57,7 +61,8 @@ THREAD_RACES = ["test_an_echo_server_answers_16_clients_byte_exact",
                 "test_connections_beyond_max_connections_wait_and_are_served",
                 "test_200_connect_close_cycles_leave_nothing_behind",
                 "test_a_single_server_passes_its_inbox_to_one_client_then_ends",
-                "test_a_client_that_never_reads_holds_only_its_share"]
+                "test_a_client_that_never_reads_holds_only_its_share",
+                "test_a_flooding_client_meets_back_pressure_and_loses_nothing"]
 
 STOP_BOUND_MS = 3 * 200 + 500       # 3 * stop_poll + margin
 
@@ -405,3 +410,69 @@ def test_a_fast_restart_server_binds_its_port_again_at_once():
         results, stop_ms, signals = run_server(server, lambda: [c.result(10) for c in clients])
         for result in results:
             assert result["error"] is None and result["eof"], (round, result)
+
+
+class Gate(Echo):
+    """An Echo that takes nothing from "inbox" until a message reaches
+    "open" (a handler busy elsewhere)."""
+    Inboxes = {"inbox": "data", "control": "socketShutdown", "open": "start reading"}
+
+    def main(self):
+        while not self.dataReady("open"):
+            self.pause()
+            yield 1
+        yield from Echo.main(self)
+
+
+class FloodScenario(threadedcomponent):
+    """Waits until ``client`` (a flood TestClient, given once made) has met
+    back-pressure, measuring the heap before and then; opens the gate
+    ("outbox"); waits for the client's end; stops the server ("signal").
+    One thread asks the control server both questions, in order."""
+    Outboxes = {"outbox": "open the gate", "signal": "stop the server"}
+
+    def __init__(self):
+        threadedcomponent.__init__(self)
+        self.client = None
+        self.heap = []
+        self.blocked = self.result = None
+
+    def main(self):
+        self.heap.append(heap_in_use())
+        self.blocked = self.client.blocked(20)
+        self.heap.append(heap_in_use())
+        self.send(b"open", "outbox")
+        self.result = self.client.result(60)
+        self.send(shutdownMicroprocess(), "signal")
+
+
+def test_a_flooding_client_meets_back_pressure_and_loses_nothing():
+    # The handler reads nothing until the client's sends have had to wait:
+    # what the server holds meanwhile is its connection's share, not the
+    # flood; then every byte comes back, in order.
+    size = 4 * 1024 * 1024
+    expected = prefix_sha256(size, seed=7)
+    port = free_port()
+    scenario = FloodScenario()
+
+    def protocol():
+        gate = Gate()
+        scenario.link((scenario, "outbox"), (gate, "open"))
+        return gate
+
+    server = SimpleServer(protocol=protocol, port=port, max_connections=2)
+    server.link((scenario, "signal"), (server, "control"))
+    scenario.client = TestClient("flood", port, size=size, seed=7)
+    trace_heap()
+    try:
+        server.activate()
+        scenario.activate()
+        scheduler.run.runThreads()
+    finally:
+        trace_heap(False)
+    blocked, result = scenario.blocked, scenario.result
+    assert blocked["blocked_at"] is not None and blocked["blocked_at"] < size, blocked
+    assert result["error"] is None and result["sent"] == size, result
+    assert result["received"] == size and result["sha256"] == expected, result
+    before, during = scenario.heap
+    assert during - before < 2 * server.share + 16000, (before, during, server.share)

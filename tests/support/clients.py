@@ -13,12 +13,17 @@ side), ``error`` (repr, or None).
 - ``read``: sends nothing, reads until the server closes.
 - ``stall``: sends nothing and never reads, until the test ends (its
   control connection closes).
+- ``flood``: sends ``size`` bytes of pattern(seed) as fast as it can;
+  the first time a send waits longer than ``patience`` seconds (the
+  server holds back: back-pressure), records in ``blocked_at`` how much
+  it had sent; then sends the rest, half-closes and reads to the end.
 - ``cycles``: ``count`` connections one after the other, each closed at
   once: every third after sending ``size`` bytes, every fourth by a reset
   (SO_LINGER 0) instead of a close; ``sent`` counts the bytes.
 """
 
 import hashlib
+import select
 import socket
 import struct
 import threading
@@ -46,6 +51,8 @@ class Client:
         self.received = 0
         self.hash = hashlib.sha256()
         self.sent = 0
+        self.blocked_at = None
+        self.changed = threading.Condition()
         self.eof = False
         self.error = None
         self.done = threading.Event()
@@ -62,6 +69,8 @@ class Client:
             self.error = repr(exc)
         finally:
             self.done.set()
+            with self.changed:
+                self.changed.notify_all()
 
     def read_to_end(self, sock):
         while True:
@@ -74,7 +83,14 @@ class Client:
 
     def as_dict(self):
         return {"received": self.received, "sha256": self.hash.hexdigest(), "sent": self.sent,
-                "eof": self.eof, "error": self.error, "done": self.done.is_set()}
+                "eof": self.eof, "error": self.error, "done": self.done.is_set(),
+                "blocked_at": self.blocked_at}
+
+    def wait_blocked(self, timeout):
+        """Until a send has waited (``blocked_at`` set) or the client ended."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.blocked_at is not None or self.done.is_set(),
+                                  timeout)
 
     def stop(self):
         self.stopped.set()
@@ -128,3 +144,35 @@ def cycles(client, sock, count=200, size=100):
 @kind("stall")
 def stall(client, sock):
     client.stopped.wait(120)
+
+
+@kind("flood")
+def flood(client, sock, size=0, seed=0, piece=16384, patience=0.5):
+    # Reads in this thread while another sends: what the server sends
+    # back must not fill this side while it is still sending.
+    writer = threading.Thread(target=_flood, args=(client, sock, size, seed, piece, patience),
+                              daemon=True)
+    writer.start()
+    client.read_to_end(sock)
+    writer.join(30)
+
+
+def _flood(client, sock, size, seed, piece, patience):
+    payload = memoryview(pattern(size, seed))
+    poller = select.poll()
+    poller.register(sock, select.POLLOUT)
+    at = 0
+    try:
+        while at < size:
+            if not poller.poll(patience * 1000) and client.blocked_at is None:
+                with client.changed:
+                    client.blocked_at = at      # the server holds back
+                    client.changed.notify_all()
+                continue
+            at += sock.send(payload[at:at + piece])
+        client.sent = at
+        sock.shutdown(socket.SHUT_WR)
+    except OSError as exc:
+        client.error = client.error or repr(exc)
+
+

@@ -17,6 +17,8 @@ One JSON request per line, one JSON answer per line (an error is
   {"cmd": "client", "kind": K, "port": P, "options": {...}} -> {"id"}: a
                                                      client of clients.py
   {"cmd": "client_result", "id": I[, "timeout": s]} -> its record, once done
+  {"cmd": "client_blocked", "id": I[, "timeout": s]} -> its record, once a
+                                                     flood client's send waited
 
 The servers a control connection started are stopped when it closes.
 """
@@ -103,6 +105,10 @@ class ServerFactory:
         if cmd == "client_result":
             client = self.servers[req["id"]]
             client.done.wait(req.get("timeout", 10))
+            return client.as_dict()
+        if cmd == "client_blocked":
+            client = self.servers[req["id"]]
+            client.wait_blocked(req.get("timeout", 10))
             return client.as_dict()
         server = self.servers[req["id"]]
         if cmd == "result":

@@ -9,6 +9,7 @@ import in a board-sized heap (the servers themselves are servers.py).
   it, hashed a block at a time.
 """
 
+import _thread
 import binascii
 import hashlib
 import json
@@ -39,9 +40,15 @@ def prefix_sha256(size, seed=0):
 
 class _Control:
     sock = None
+    lock = _thread.allocate_lock()      # one question and its answer at a time, from any thread
 
     @classmethod
     def ask(cls, request):
+        with cls.lock:
+            return cls._ask(request)
+
+    @classmethod
+    def _ask(cls, request):
         if cls.sock is None:
             port = int(os.getenv("TESTKIT_PORT"))
             addr = socket.getaddrinfo("127.0.0.1", port, 0, socket.SOCK_STREAM)[0][-1]
@@ -108,3 +115,7 @@ class TestClient:
     def result(self, timeout=10):
         """What it saw; waits (up to ``timeout`` s) for it to end."""
         return _Control.ask({"cmd": "client_result", "id": self.id, "timeout": timeout})
+
+    def blocked(self, timeout=10):
+        """What a flood client saw, once one of its sends has waited."""
+        return _Control.ask({"cmd": "client_blocked", "id": self.id, "timeout": timeout})
