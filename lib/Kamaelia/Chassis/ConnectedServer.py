@@ -183,9 +183,6 @@ class ServerCore(AdaptiveCommsComponent):
                     self.removeChild(child)
                 self.deleteOutbox(session.to_handler)
                 self.deleteOutbox(session.to_adapter)
-        for child in list(self.children):
-            if child._done and child is not self.server and child not in self.connections:
-                self.removeChild(child)
         if self.server._done and self.server in self.children:
             self.removeChild(self.server)
 
