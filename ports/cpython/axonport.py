@@ -34,6 +34,14 @@ QUEUE_BYTES = 1048576
 # - a ReconnectingTCPClient's backlog half of it (at most 16384).
 CHUNK_BYTES = QUEUE_BYTES // 8
 
+# What all the connections of one server (Kamaelia.Chassis.ConnectedServer)
+# hold in their queues together, split evenly between max_connections: on
+# a desktop half a client's QUEUE_BYTES for each of 16, since an echo
+# through small queues pays a thread hand-off per chunk (a 32 KB share
+# echoes 16 KB messages at a quarter of a plain echo thread's rate, half a
+# megabyte at two thirds).
+SERVER_BYTES = 8 * QUEUE_BYTES
+
 
 # CPython's GIL hands itself to a waiting thread on its own (see the
 # MicroPython port for where that is needed).

@@ -56,6 +56,12 @@ QUEUE_BYTES = max(512, min(262144, _HEAP // 16, max(_HEAP // 32, (_HEAP - 49152)
 # - a ReconnectingTCPClient's backlog half of it (at most 16384).
 CHUNK_BYTES = QUEUE_BYTES // 8
 
+# What all the connections of one server (Kamaelia.Chassis.ConnectedServer)
+# hold in their queues together, split evenly between max_connections:
+# half of QUEUE_BYTES, so that a server with every connection busy needs
+# no more heap than a client with a full inbox.
+SERVER_BYTES = QUEUE_BYTES // 2
+
 # A small heap fragments: MicroPython collects only when an allocation
 # fails, and by then garbage lies scattered between live objects, so the
 # holes it leaves are too small for the next file chunk or instance dict.

@@ -25,7 +25,9 @@ once; more wait in the listen backlog, see TCPServer.py), ``backlog``
 (5), ``stop_poll`` (0.2 s) and ``connection_options``, a dict of
 ThreadedTCPClient arguments for each connection (``recv_size``,
 ``inbox_bytes``, ``send_buffer``, ...; by default each connection's inbox
-holds QUEUE_BYTES / (2 * max_connections) bytes, at least 512, what its
+holds the port's SERVER_BYTES / max_connections bytes (at most half of
+QUEUE_BYTES, at least 512; the whole server holds half of QUEUE_BYTES on
+MicroPython, eight times it on CPython), what its
 reader has queued and its handler's inbox half of that each, and it reads
 a quarter of that at a time).  The
 listening socket is bound in the constructor: a port in use is an
@@ -44,7 +46,7 @@ Edges:
   Pipeline, as in Kamaelia).
 """
 
-from axonport import QUEUE_BYTES, peer_address
+from axonport import QUEUE_BYTES, SERVER_BYTES, peer_address
 from Axon.AdaptiveCommsComponent import AdaptiveCommsComponent
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.IPC import socketShutdown, newCSA, shutdownCSA
@@ -74,11 +76,11 @@ class ServerCore(AdaptiveCommsComponent):
             raise TypeError("Need a protocol to handle!")
         if self.max_connections is None:
             self.max_connections = MAX_CONNECTIONS
-        # Each connection's share of the data in flight, so that all of them
-        # together hold about half of QUEUE_BYTES: its inbox holds a share,
-        # what its reader has queued and its handler's inbox half of one
-        # each, and it reads a quarter of one at a time.
-        share = max(512, QUEUE_BYTES // (2 * self.max_connections))
+        # Each connection's share of the data in flight (the port's
+        # SERVER_BYTES split evenly, at most half of a client's inbox): its
+        # inbox holds a share, what its reader has queued and its handler's
+        # inbox half of one each, and it reads a quarter of one at a time.
+        share = max(512, min(QUEUE_BYTES // 2, SERVER_BYTES // self.max_connections))
         self.share = share
         options = {"inbox_bytes": share, "out_maxbytes": share // 2,
                    "recv_size": max(128, min(2048, share // 4)),
