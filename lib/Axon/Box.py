@@ -11,7 +11,8 @@ either way is an error nobody handles: the scheduler reports it (see
 Limits are checked only at the final box.  Every storing box but "control"
 has two: ``maxsize`` messages (``QUEUE_LENGTH`` unless its owner says
 otherwise) and ``maxbytes`` bytes (``QUEUE_BYTES``, counting
-``bytes``/``bytearray``/``memoryview``/``str`` lengths plus
+``bytes``/``bytearray``/``memoryview``/``str`` lengths, and the ``len()``
+of a message whose class derives from ``Sized``, plus
 ``MESSAGE_COST`` each; one message of any size always goes into an empty
 box), so that neither many small messages nor a few large ones fill a
 small heap.  Reaching either means one of two things:
@@ -55,7 +56,15 @@ QUEUE_LENGTH = max(16, min(1000, QUEUE_BYTES // 64))
 MESSAGE_COST = 32
 
 _COMPACT = 32
-SIZED = (bytes, bytearray, memoryview, str)     # messages counted by their length
+
+
+class Sized(object):
+    """The base of message classes counted against byte bounds by their
+    ``len()``, as bytes-likes and str are (Kamaelia.Protocol.MQTT's
+    Message: its topic and payload)."""
+
+
+SIZED = (bytes, bytearray, memoryview, str, Sized)     # messages counted by their length
 
 
 def dropped(start, end, message):

@@ -19,6 +19,14 @@ One JSON request per line, one JSON answer per line (an error is
   {"cmd": "client_result", "id": I[, "timeout": s]} -> its record, once done
   {"cmd": "client_blocked", "id": I[, "timeout": s]} -> its record, once a
                                                      flood client's send waited
+  {"cmd": "broker"[, "users": {name: password}]}  -> {"id", "port"}: Mosquitto
+  {"cmd": "broker_do", "id", "op"}                -> op: kill, restart, pause, resume
+  {"cmd": "mqtt_subscriber", "port", "topics": [[filter, qos]], "client_id",
+   "clean_session", "keep"}                       -> {"id"}: a paho subscriber
+  {"cmd": "mqtt_wait", "id", "count"[, "timeout"]} -> what it has received
+  {"cmd": "mqtt_publish", "port", "messages": [[topic, payload hex, qos, retain]]}
+  {"cmd": "mqtt_publish", "port", "series": N}    -> mqttkit.series(0 .. N-1)
+(brokers.py has the broker and the paho peers.)
 
 The servers a control connection started are stopped when it closes.
 """
@@ -102,6 +110,35 @@ class ServerFactory:
                 self.servers[cid] = client
                 mine.append(cid)
             return {"id": cid}
+        if cmd in ("broker", "mqtt_subscriber"):
+            import brokers
+            if cmd == "broker":
+                thing = brokers.Broker(req.get("users"))
+            else:
+                thing = brokers.Subscriber(req["port"], req["topics"], req.get("client_id", ""),
+                                           req.get("clean_session", True), req.get("keep", 0))
+            with self.lock:
+                tid = self.next_id
+                self.next_id += 1
+                self.servers[tid] = thing
+                mine.append(tid)
+            return {"id": tid, "port": getattr(thing, "port", None)}
+        if cmd == "mqtt_publish":
+            import brokers
+            if "series" in req:
+                from mqttkit import series
+                messages = [series(i) for i in range(req["series"])]
+            else:
+                messages = [(t, bytes.fromhex(p), q, r) for t, p, q, r in req["messages"]]
+            brokers.publish(req["port"], messages)
+            return {"ok": True}
+        if cmd == "broker_do":
+            if req["op"] not in ("kill", "restart", "pause", "resume"):
+                raise ValueError("unknown broker operation %r" % req["op"])
+            getattr(self.servers[req["id"]], req["op"])()
+            return {"ok": True}
+        if cmd == "mqtt_wait":
+            return self.servers[req["id"]].wait(req["count"], req.get("timeout", 10))
         if cmd == "client_result":
             client = self.servers[req["id"]]
             client.done.wait(req.get("timeout", 10))

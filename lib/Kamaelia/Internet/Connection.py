@@ -27,7 +27,11 @@ under the client's lock:
 - _EOF: the reader has ended because the server closed its side.  A
   server that half-closed may still read: the client may write on.
 - _ENDED: the reader has ended otherwise (stopped, done lingering, or an
-  error, recorded with the client's ``_record``).
+  error, recorded with the client's ``_record``).  With the client's
+  ``recv_timeout`` set (an extra, see Extras.py), an open connection
+  that has received nothing for that long is an error too, an OSError
+  ETIMEDOUT (time spent waiting for room in the client's queue does not
+  count: the server is not silent then, the receiver is slow).
 
 ``reader_end()`` tells the client's thread the last two: None while the
 reader runs, else "eof" or "ended".  The reader's last act is to move to
@@ -41,6 +45,7 @@ queue is full the reader waits on its ``wakeup`` (Axon/Scheduler.py, guarded
 by the client's lock; woken when there is room, or on a stop): no polling.
 """
 
+from errno import ETIMEDOUT
 from axonport import (start_thread, is_timeout, wake_blocked_recv, half_close,
                       socket_poller, socket_waker, wake, ticks_ms, ticks_diff, const)
 from Axon.Ipc import shutdownMicroprocess as _Shutdown
@@ -128,21 +133,28 @@ class Connection(object):
         lock = client._lock
         sock = self.sock
         end = _ENDED
-        linger_since = None
-        linger_ms = max(400, int(client.stop_poll * 2000))
-        # After a full chunk, more may be waiting in the socket: the chunk is
-        # then queued without waking the scheduler's side, which would
-        # otherwise run once per chunk, in lock-step with this thread.
-        # The poller does the waiting: a blocked recv whose timeout is cut
-        # short by a signal (the unix port's collector signals every
-        # thread) starts its timeout again, so with collections more often
-        # than stop_poll it would never time out, and a stop or the end of
-        # a graceful close would go unnoticed; poll() keeps its deadline.
-        more_now = socket_poller(sock, False, self.waker)
-        ready = False
-        wait_ms = int(client.stop_poll * 1000)
-        size = client.recv_size
         try:
+            # Set up in the try block too: a MemoryError here is recorded
+            # like any other, not lost with the thread.
+            linger_since = None
+            linger_ms = max(400, int(client.stop_poll * 2000))
+            # After a full chunk, more may be waiting in the socket: the chunk is
+            # then queued without waking the scheduler's side, which would
+            # otherwise run once per chunk, in lock-step with this thread.
+            # The poller does the waiting: a blocked recv whose timeout is cut
+            # short by a signal (the unix port's collector signals every
+            # thread) starts its timeout again, so with collections more often
+            # than stop_poll it would never time out, and a stop or the end of
+            # a graceful close would go unnoticed; poll() keeps its deadline.
+            more_now = socket_poller(sock, False, self.waker)
+            ready = False
+            wait_ms = int(client.stop_poll * 1000)
+            silent_ms = client.recv_timeout
+            if silent_ms is not None:
+                silent_ms = int(silent_ms * 1000)
+                wait_ms = min(wait_ms, silent_ms)
+            heard = ticks_ms()
+            size = client.recv_size
             while True:
                 lock.acquire()
                 state = self.state
@@ -173,8 +185,13 @@ class Connection(object):
                         if not is_timeout(exc):
                             raise
                 if data is None:        # quiet for stop_poll
-                    if self._state() == _LINGER:
+                    state = self._state()
+                    if state == _LINGER:
                         break
+                    if silent_ms is not None and state == _OPEN and \
+                            ticks_diff(ticks_ms(), heard) >= silent_ms:
+                        raise OSError(ETIMEDOUT, "nothing received for %s s from %r port %d"
+                                      % (client.recv_timeout, client.host, client.port))
                     continue
                 if not data:
                     end = _EOF
@@ -190,6 +207,7 @@ class Connection(object):
                     self.wakeup.wait(lock)
                     if self._state() == _STOP:
                         break
+                heard = ticks_ms()
         except Exception as exc:        # MemoryError too: reported, not lost
             if self._state() != _STOP:
                 client._record(exc)

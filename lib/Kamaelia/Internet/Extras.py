@@ -1,7 +1,7 @@
 """The optional features of ThreadedTCPClient, set up only when asked for.
 
 ``ThreadedTCPClient(host, port, ..., ssl=None, server_hostname=None,
-statistics=False)``: the client takes these as ``**extras`` and hands them
+statistics=False, recv_timeout=None)``: the client takes these as ``**extras`` and hands them
 here, so a client made without them never imports this module, TLS.py or
 Statistics.py and carries none of their code (a plain client's
 MicroPython footprint does not grow for them).
@@ -12,6 +12,11 @@ MicroPython footprint does not grow for them).
   a str.
 - ``statistics``: ``True`` to count bytes, connects and errors (see
   Statistics.py); a bool.
+- ``recv_timeout``: seconds (a number above 0, or None): a connection
+  on which nothing has arrived for that long is broken, an OSError
+  ETIMEDOUT naming host and port (noticed within ``stop_poll``; see
+  Connection.py).  For protocols whose server answers a keepalive:
+  MQTT's PINGREQ.
 - Any other keyword is a ``TypeError`` that names it.
 
 What ``setup`` returns is the client's ``_extras``: each session calls its
@@ -24,8 +29,9 @@ the client a "stats" outbox and a "control" inbox that answers requests
 """
 
 from Axon.Check import instance, text
+from Axon.ThreadedComponent import checked
 
-_NAMES = ("ssl", "server_hostname", "statistics")
+_NAMES = ("ssl", "server_hostname", "statistics", "recv_timeout")
 
 
 class _Extras(object):
@@ -59,6 +65,8 @@ def setup(client, **extras):
     who = type(client).__name__
     text(who, "server_hostname", extras.get("server_hostname"), none=True)
     instance(who, "statistics", extras.get("statistics"), bool, True)
+    checked(who, (("recv_timeout", extras.get("recv_timeout"), 0, False, True),))
+    client.recv_timeout = extras.get("recv_timeout")
     tls = counts = None
     ssl = extras.get("ssl")
     if ssl is not None and ssl is not False:

@@ -1,7 +1,7 @@
 """ReconnectingTCPClient: a ThreadedTCPClient that survives a flaky network.
 
 ReconnectingTCPClient(host, port, initial_delay=0.5, max_delay=30,
-                      buffer_bytes=None, **ThreadedTCPClient options)
+                      buffer_bytes=None, resend=True, **ThreadedTCPClient options)
 
 Same boxes as ThreadedTCPClient; what differs:
 
@@ -26,6 +26,13 @@ Same boxes as ThreadedTCPClient; what differs:
   next connection.  One message larger than ``buffer_bytes`` is kept alone.
   While connected nothing is dropped: a producer faster than the
   connection is held back by the inbox's bounds, as with ThreadedTCPClient.
+- ``resend=False``: each connection starts clean, with
+  ``initialsendmessage`` alone.  When a connection comes up, the backlog
+  (what the last connection did not take, the rest of a message it took
+  part of, what reached "inbox" while no connection was up) is dropped,
+  in one ``dataDropped`` before ``connected``.  For protocols that open
+  every connection with a handshake and resend at their own level (MQTT:
+  a packet cut in two would be garbage on the next connection).
   ``buffer_bytes`` follows the heap as the other defaults do: half the
   port's QUEUE_BYTES, at most 16384 (16 KB on CPython and on MicroPython's
   default heap, 4 KB on a 128 KB one, 2 KB on 64 KB).
@@ -82,14 +89,18 @@ class dataDropped(ipc):
 class ReconnectingTCPClient(ThreadedTCPClient):
     send_after_eof = False          # the server closed: connect again
 
-    def __init__(self, host, port, initial_delay=0.5, max_delay=30, buffer_bytes=None, **argd):
+    def __init__(self, host, port, initial_delay=0.5, max_delay=30, buffer_bytes=None,
+                 resend=True, **argd):
         if buffer_bytes is None:
             buffer_bytes = min(16384, QUEUE_BYTES // 2)
         who = type(self).__name__
         checked(who, (("initial_delay", initial_delay, 0, False, False),
                       ("buffer_bytes", buffer_bytes, 1, True, False)))
         checked(who, (("max_delay", max_delay, initial_delay, None, False),))
+        if not isinstance(resend, bool):
+            raise TypeError("%s: resend must be True or False, not %r" % (who, resend))
         ThreadedTCPClient.__init__(self, host, port, **argd)
+        self.resend = resend
         self.initial_delay = initial_delay
         self.max_delay = max_delay
         self.buffer_bytes = buffer_bytes
@@ -137,6 +148,14 @@ class ReconnectingTCPClient(ThreadedTCPClient):
     def _started(self):
         ThreadedTCPClient._started(self)
         self._came_up = True
+        if not self.resend:
+            self._absorb(True)
+            self.inboxes["inbox"].release_taken()
+            if self._backlog:
+                report = dataDropped(self._backlog_size, len(self._backlog))
+                del self._backlog[:]
+                self._backlog_size = 0
+                self.send_wait(report, "signal", interruptible=False)
         self.send_wait(connected(self.host, self.port), "signal", interruptible=False)
 
     def _take_messages(self):

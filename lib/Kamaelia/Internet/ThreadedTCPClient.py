@@ -28,8 +28,8 @@ still reads) until producerFinished, or until nothing running is linked to
 Stops take effect within stop_poll, also while connecting (bounded by
 connect_timeout, None: unbounded) and in a TLS handshake; a timeout names
 host and port.  Every argument is checked by the constructor.  chargen is
-ignored, as in Kamaelia.  ssl=, server_hostname=, statistics= are set up
-by Kamaelia.Internet.Extras, imported only then.
+ignored, as in Kamaelia.  ssl=, server_hostname=, statistics=,
+recv_timeout= are set up by Kamaelia.Internet.Extras, imported only then.
 
 Inside: this component's thread connects and writes; each connection is a
 Connection (Connection.py: the socket, the reader thread, the close).
@@ -115,6 +115,9 @@ class ThreadedTCPClient(threadedcomponent):
     # (a half-closed server still reads).  ReconnectingTCPClient does not:
     # it connects again.
     send_after_eof = True
+    # Seconds of silence that break a connection (Connection.py): the
+    # recv_timeout= extra, or this attribute set before activation.
+    recv_timeout = None
 
     def __init__(self, host, port, chargen=0, initialsendmessage=None,
                  connect_timeout=10, recv_size=None, stop_poll=0.2, queuelengths=256,

@@ -1,0 +1,1 @@
+"""Protocols spoken over the TCP client: MQTT (Kamaelia.Protocol.MQTT)."""
