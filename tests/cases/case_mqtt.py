@@ -30,7 +30,8 @@ from mqttkit import (Broker, Subscriber, publish, publish_series, series, stream
 # (frozen in firmware, the library's modules cost almost none).
 ESP32LIKE_HEAPS = {}
 
-DEADLINES = {"test_a_silent_broker_is_noticed_within_one_and_a_half_keepalives": 40,
+DEADLINES = {"test_a_broker_killed_mid_stream_loses_no_qos1_message": 120,
+             "test_a_silent_broker_is_noticed_within_one_and_a_half_keepalives": 40,
              "test_the_window_holds_the_producer_while_the_broker_is_silent": 40}
 
 THREAD_RACES = ["test_qos0_and_qos1_publishes_reach_a_paho_subscriber_exactly",
@@ -315,6 +316,32 @@ def test_a_kept_session_keeps_subscriptions_and_messages():
     driver = run_client(MQTTClient("127.0.0.1", broker.port, client_id="keeper",
                                    clean_session=True), nothing)
     assert driver.received == [], driver.received
+
+
+
+def test_a_broker_killed_mid_stream_loses_no_qos1_message():
+    broker = Broker()
+    sub = Subscriber(broker.port, [("k/#", 1)], client_id="kill-sub", clean_session=False)
+    count = 10000
+
+    def script(d):
+        assert d.until(lambda: connected_count(d), 10), d.kinds()
+        for i in range(count):
+            if i == count // 3:
+                broker.kill_restart(0.5)
+            d.send(Message("k/n", b"%d" % i, qos=1))
+        d.send(producerFinished(), "signal")
+        assert d.until(d.ended, 60), d.kinds()
+
+    client = MQTTClient("127.0.0.1", broker.port, initial_delay=0.1, max_delay=1)
+    driver = run_client(client, script)
+    assert client.published == count and not client._inflight
+    assert connected_count(driver) >= 2, driver.kinds()
+    got = sub.wait(count, 30)
+    print("broker killed after %d of %d QoS 1 messages: %d received, %d duplicates, "
+          "%d resent with DUP" % (count // 3, count, got["count"], got["duplicates"],
+                                  client.resent))
+    assert got["missing"] == 0 and got["distinct"] == count, got
 
 
 for _name in list(globals()):

@@ -2,13 +2,7 @@
 run by the pytest process; tests on any runtime reach them through
 serverfactory.py, see mqttkit.py).
 
-- ``Broker()``: Mosquitto (Debian's package) on a free loopback port,
-  with a generated configuration: anonymous clients allowed, persistence
-  on (saved after every change, so that a SIGKILL loses as little as the
-  broker can), no limit on the messages queued for a client, and a
-  password file when ``users`` is given.  ``kill()`` (SIGKILL),
-  ``restart()`` (same port, same persistence), ``pause()`` / ``resume()``
-  (SIGSTOP / SIGCONT: a broker that stops answering), ``stop()``.
+- ``Broker``: Mosquitto on a free loopback port (tools/mosquitto.py).
 - ``Subscriber(port, topics, ...)``: a paho-mqtt client that subscribes
   and records what arrives: the count, a running SHA-256 of topic and
   payload in order (of all, and of those at each QoS: a broker keeps the
@@ -20,102 +14,9 @@ serverfactory.py, see mqttkit.py).
 """
 
 import hashlib
-import os
-import pwd
-import shutil
-import signal
-import socket
-import subprocess
-import tempfile
 import threading
-import time
 
-MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-
-
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def mosquitto_available():
-    return os.path.exists(MOSQUITTO)
-
-
-class Broker:
-    def __init__(self, users=None):
-        if not mosquitto_available():
-            raise RuntimeError("mosquitto is not installed (apt-get install mosquitto)")
-        self.dir = tempfile.mkdtemp(prefix="mosquitto-")
-        self.port = _free_port()
-        # Run as whoever runs the tests (as root, Mosquitto would become
-        # the user "mosquitto", who cannot write in this directory).
-        lines = ["user %s" % pwd.getpwuid(os.getuid()).pw_name,
-                 "listener %d 127.0.0.1" % self.port,
-                 "persistence true",
-                 "persistence_location %s/" % self.dir,
-                 "autosave_interval 1",
-                 "autosave_on_changes true",
-                 "max_queued_messages 0",
-                 "max_queued_bytes 0",
-                 "log_dest file %s/log" % self.dir]
-        if users:
-            path = os.path.join(self.dir, "passwords")
-            with open(path, "w") as f:
-                for name, password in users.items():
-                    f.write("%s:%s\n" % (name, password))
-            subprocess.run(["mosquitto_passwd", "-U", path], check=True, capture_output=True)
-            lines += ["allow_anonymous false", "password_file %s" % path]
-        else:
-            lines.append("allow_anonymous true")
-        self.conf = os.path.join(self.dir, "mosquitto.conf")
-        with open(self.conf, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        self.proc = None
-        self.start()
-
-    def start(self):
-        self.proc = subprocess.Popen([MOSQUITTO, "-c", self.conf], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.02)
-        raise RuntimeError("mosquitto did not start on port %d: %s" % (self.port, self.log()))
-
-    def log(self):
-        try:
-            with open(os.path.join(self.dir, "log")) as f:
-                return f.read()[-2000:]
-        except OSError:
-            return "(no log)"
-
-    def kill(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def restart(self):
-        self.start()
-
-    def pause(self):
-        self.proc.send_signal(signal.SIGSTOP)
-
-    def resume(self):
-        self.proc.send_signal(signal.SIGCONT)
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGCONT)
-            self.proc.kill()
-            self.proc.wait(10)
-        shutil.rmtree(self.dir, ignore_errors=True)
-
+from tools.mosquitto import Broker, available as mosquitto_available  # noqa: F401
 
 def _paho(client_id="", clean_session=True, userdata=None):
     import paho.mqtt.client as paho

@@ -3,7 +3,8 @@ and paho-mqtt peers run by the pytest process (brokers.py), asked for
 through the test-server factory's control connection (testserver.py).
 
 - ``Broker(users=None)``: ``.port``; ``kill()``, ``restart()``,
-  ``pause()``, ``resume()``.
+  ``kill_restart(down_for)``, ``pause()``, ``resume()``.  Without
+  Mosquitto on the machine the test is skipped, saying so.
 - ``Subscriber(port, topics, client_id="", clean_session=True, keep=0)``:
   ``wait(count, timeout)`` returns what it has received (count, sha256
   of topic NUL payload NUL in order, also of those at QoS 0 and 1 alone
@@ -25,16 +26,23 @@ from Axon.Scheduler import scheduler
 from Axon.ThreadedComponent import threadedcomponent
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 from testserver import _Control
+from checks import SkipTest
 
 
 class Broker:
     def __init__(self, users=None):
         answer = _Control.ask({"cmd": "broker", "users": users})
+        if "skip" in answer:
+            raise SkipTest(answer["skip"])
         self.id = answer["id"]
         self.port = answer["port"]
 
-    def _do(self, op):
-        _Control.ask({"cmd": "broker_do", "id": self.id, "op": op})
+    def _do(self, op, *args):
+        _Control.ask({"cmd": "broker_do", "id": self.id, "op": op, "args": args})
+
+    def kill_restart(self, down_for):
+        """SIGKILL now, start again (same port, its persistence) ``down_for`` s later."""
+        self._do("kill_restart", down_for)
 
     def kill(self):
         self._do("kill")
@@ -85,7 +93,11 @@ def stream_sha256(messages, digest=None):
     if mine:
         digest = hashlib.sha256()
     for topic, payload in messages:
-        digest.update(topic.encode() + b"\0" + payload + b"\0")
+        # In pieces: no copy of the payload in a small heap.
+        digest.update(topic.encode())
+        digest.update(b"\0")
+        digest.update(payload)
+        digest.update(b"\0")
     return hexdigest(digest) if mine else None
 
 
@@ -129,8 +141,7 @@ class Driver(threadedcomponent):
             if self.keep:
                 self.received.append(message)
             else:
-                self.digests[message.qos].update(message.topic.encode() + b"\0"
-                                                 + message.payload + b"\0")
+                stream_sha256([message], self.digests[message.qos])
         while self.dataReady("control"):
             self.signals.append(self.recv("control"))
 

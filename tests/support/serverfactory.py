@@ -20,7 +20,8 @@ One JSON request per line, one JSON answer per line (an error is
   {"cmd": "client_blocked", "id": I[, "timeout": s]} -> its record, once a
                                                      flood client's send waited
   {"cmd": "broker"[, "users": {name: password}]}  -> {"id", "port"}: Mosquitto
-  {"cmd": "broker_do", "id", "op"}                -> op: kill, restart, pause, resume
+  {"cmd": "broker_do", "id", "op"[, "args"]}      -> op: kill, restart, pause, resume,
+                                                     kill_restart (args: [down_for])
   {"cmd": "mqtt_subscriber", "port", "topics": [[filter, qos]], "client_id",
    "clean_session", "keep"}                       -> {"id"}: a paho subscriber
   {"cmd": "mqtt_wait", "id", "count"[, "timeout"]} -> what it has received
@@ -112,6 +113,8 @@ class ServerFactory:
             return {"id": cid}
         if cmd in ("broker", "mqtt_subscriber"):
             import brokers
+            if cmd == "broker" and not brokers.mosquitto_available():
+                return {"skip": "mosquitto is not installed (apt-get install mosquitto)"}
             if cmd == "broker":
                 thing = brokers.Broker(req.get("users"))
             else:
@@ -133,9 +136,9 @@ class ServerFactory:
             brokers.publish(req["port"], messages)
             return {"ok": True}
         if cmd == "broker_do":
-            if req["op"] not in ("kill", "restart", "pause", "resume"):
+            if req["op"] not in ("kill", "restart", "pause", "resume", "kill_restart"):
                 raise ValueError("unknown broker operation %r" % req["op"])
-            getattr(self.servers[req["id"]], req["op"])()
+            getattr(self.servers[req["id"]], req["op"])(*req.get("args", ()))
             return {"ok": True}
         if cmd == "mqtt_wait":
             return self.servers[req["id"]].wait(req["count"], req.get("timeout", 10))
