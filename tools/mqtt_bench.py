@@ -14,8 +14,10 @@ In one run, against one broker (tools/mosquitto.py):
 - round-trip latency through the broker: the client publishes to a topic
   it subscribes to and waits for the message to come back, ``rtt`` times;
   the median (p50) in microseconds.
-- heap of an idle connected client on the unix port (gc.mem_alloc(),
-  import and connection included).
+- heap of an idle connected client on the unix port, both libraries
+  compiled to .mpy as on a board: gc.mem_alloc() with the client
+  connected, less before the imports; and the part of it that is the
+  client's own state (less after the imports).
 
 umqtt.simple is loaded from micropython-lib's sources in
 ../shared/micropython (or $MICROPYTHON_LIB_SRC, a micropython-lib
@@ -36,6 +38,7 @@ import time
 if not __package__:             # run by path: python tools/mqtt_bench.py
     import by_path  # noqa: F401
 from tools import mosquitto                                                  # noqa: E402
+from tools.deploy import build, library_files                                 # noqa: E402
 from tools.interpreters import ROOT, local_command                          # noqa: E402
 
 SCRIPT = os.path.join(ROOT, "tools", "board_scripts", "mqtt_bench_client.py")
@@ -158,9 +161,23 @@ def rtt_p50(runtime, client, port, count, extra_path=None):
     return times[len(times) // 2]
 
 
-def idle_heap(client, port, extra_path=None):
-    out = run_client("micropython", client, "heap", port, 0, extra_path)
-    return int([line for line in out.splitlines() if line.startswith("heap ")][0].split()[1])
+def idle_heap(client, port, workdir, umqtt=None):
+    """(heap with the client connected, heap of its imports), both
+    libraries compiled to .mpy."""
+    files = [(umqtt + "/umqtt/simple.py", "lib/umqtt/simple.py"),
+             (umqtt + "/umqtt/__init__.py", "lib/umqtt/__init__.py")] if umqtt else \
+        [(src, "lib/" + rel) for src, rel in library_files()]
+    out_dir = os.path.join(workdir, "mpy-" + client)
+    build(files, True, out_dir)
+    cmd, env = local_command("micropython")
+    env = dict(env, MICROPYPATH=os.path.join(out_dir, "lib"))
+    proc = subprocess.run(cmd + [SCRIPT, client, "heap", str(port), "0"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    figures = dict(line.split() for line in proc.stdout.splitlines()
+                   if line.startswith("heap"))
+    if "heap" not in figures:
+        raise RuntimeError("%s heap: %s%s" % (client, proc.stdout[-1500:], proc.stderr[-1500:]))
+    return int(figures["heap"]), int(figures["heap_import"])
 
 
 def measure(count, rtt_count, out=print):
@@ -189,9 +206,10 @@ def measure(count, rtt_count, out=print):
                                                umqtt)
             figures["axon cpy rtt"] = rtt_p50("cpython", "axon", broker.port, rtt_count)
             figures["paho rtt"] = rtt_p50("cpython", "paho", broker.port, rtt_count)
-            figures["axon heap"] = idle_heap("axon", broker.port)
+            figures["axon heap"], figures["axon code"] = idle_heap("axon", broker.port, work)
             if umqtt:
-                figures["umqtt heap"] = idle_heap("umqtt", broker.port, umqtt)
+                figures["umqtt heap"], figures["umqtt code"] = idle_heap("umqtt", broker.port,
+                                                                         work, umqtt)
         finally:
             broker.stop()
     f = figures
@@ -224,6 +242,9 @@ def measure(count, rtt_count, out=print):
         "%.0f", "")
     row("idle connected heap B, unix port", f.get("axon heap"), f.get("umqtt heap"),
         "%.0f", "<= 2x umqtt")
+    state = {k: f[k + " heap"] - f[k + " code"] for k in ("axon", "umqtt") if k + " code" in f}
+    row("  of it the client's state, not code", state.get("axon"), state.get("umqtt"),
+        "%.0f", "")
     return figures
 
 

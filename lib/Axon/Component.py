@@ -44,7 +44,7 @@ newComponent``).
 
 from Axon.AxonExceptions import invalidComponentInterface, noSpaceInBox
 from Axon.Box import Box, QUEUE_LENGTH, QUEUE_BYTES, dropped
-from Axon.Scheduler import scheduler
+from Axon.Scheduler import scheduler, _seldom
 from Axon.Ipc import ipc, producerFinished, shutdownMicroprocess  # Kamaelia hands these out here too
 
 
@@ -275,12 +275,11 @@ class component(object):
         # Only for names not found the usual way: the seldom used methods
         # load on first use.  Private names fail here without loading
         # anything (a thread's hasattr of one must not import).
-        if name[0] == "_" and name != "_isStopped":
+        if name.startswith("_") and name != "_isStopped":
             raise AttributeError("%r object has no attribute %r" % (type(self).__name__, name))
         if name == "name":
             # Made when asked for (messages, repr), not kept: a board's heap
             # would hold one string per component.  The same each time; one
             # the program sets (name= to the constructor too) is kept.
             return "%s_%x" % (type(self).__name__, id(self) & 0xffffff)
-        import Axon.Seldom
-        return Axon.Seldom.component_method(self, name)
+        return _seldom().component_method(self, name)

@@ -55,10 +55,19 @@ from axonport import allocate_lock, acquire_timeout, ticks_ms, ticks_diff, share
 from Axon.Ipc import ipc
 
 
+_loaded = None          # Axon.Seldom, once imported
+
+
 def _seldom():
-    """Axon.Seldom (what a program seldom needs), loaded on first use."""
-    import Axon.Seldom      # not "from Axon import": that asks the package first
-    return Axon.Seldom
+    """Axon.Seldom (what a program seldom needs), loaded on first use.
+    Kept once loaded: an import statement, even of a module already
+    loaded, costs MicroPython a lookup of its dotted name each time, and
+    a producer calls send_when_room for every message."""
+    global _loaded
+    if _loaded is None:
+        import Axon.Seldom      # not "from Axon import": that asks the package first
+        _loaded = Axon.Seldom
+    return _loaded
 
 
 class Wakeup(object):

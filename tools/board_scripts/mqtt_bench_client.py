@@ -6,9 +6,10 @@
 #                then disconnect (the bench counts them at a subscriber);
 #   rtt:         publish to a topic the client subscribes to, COUNT times,
 #                each once the last came back; prints "rtt <us> ..." for each;
-#   heap:        connect, then print "heap <bytes>": gc.mem_alloc() (after
-#                gc.collect()) with the client connected and idle, less
-#                before its import (MicroPython only).
+#   heap:        import, then connect; print "heap_import <bytes>" and
+#                "heap <bytes>": gc.mem_alloc() (after gc.collect()) after
+#                the imports and with the client connected and idle, each
+#                less before the imports (MicroPython only).
 # Prints "done" at the end.
 import sys
 import time
@@ -88,6 +89,8 @@ if client == "axon":
                 self.pause()
                 yield 1
 
+    if test == "heap":
+        print("heap_import", heap_now())
     mqtt = MQTTClient(HOST, port, keepalive=0, reconnect=False,
                       subscriptions=["rtt/axon"] if test == "rtt" else ())
     driver = Driver()
@@ -100,6 +103,8 @@ if client == "axon":
 
 elif client == "umqtt":
     from umqtt.simple import MQTTClient
+    if test == "heap":
+        print("heap_import", heap_now())
     mqtt = MQTTClient("umqtt-bench", HOST, port)
     mqtt.connect()
     if test == "heap":

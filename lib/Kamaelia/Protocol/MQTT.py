@@ -73,7 +73,7 @@ from Kamaelia.IPC import socketShutdown
 from Kamaelia.Internet.ReconnectingTCPClient import ReconnectingTCPClient, connected, disconnected
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
 from Kamaelia.Protocol.MQTTPacket import (MQTTError, Parser, refused, parse_publish, connect,
-                                          add_publish, puback, subscribe, unsubscribe,
+                                          add_publish, publish_head, puback, subscribe, unsubscribe,
                                           topic_name, topic_filter, payload_bytes, qos,
                                           CONNACK, PUBLISH, PUBACK, SUBACK, UNSUBACK,
                                           PINGRESP, PINGREQ, DISCONNECT)
@@ -164,7 +164,11 @@ class MQTTClient(component):
                                                     payload_bytes(will.payload),
                                                     will.qos, will.retain),
                          username, password)
-        options = {"initialsendmessage": packet, "connect_timeout": connect_timeout}
+        # send_buffer: this client hands over each turn's packets as one
+        # message, which the TCP client writes as it is; its copying batch
+        # only gathers small ones (acknowledgements), so it stays small.
+        options = {"initialsendmessage": packet, "connect_timeout": connect_timeout,
+                   "send_buffer": 256}
         if ssl is not None:
             options["ssl"] = ssl
             options["server_hostname"] = server_hostname
@@ -427,44 +431,66 @@ class MQTTClient(component):
 
     def _publish(self):
         """Publish from "inbox" while the window has room and this turn's
-        packets are fewer than a chunk; True if it stopped for the chunk."""
+        packets are fewer than a chunk; True if it stopped for the chunk.
+        The loop runs once per message: what it uses is in locals (each
+        attribute or global is a dictionary lookup on MicroPython), and a
+        stream's packet head is made once per topic, size and QoS."""
         out = self._out
+        inbox = self.inboxes["inbox"]
+        inflight = self._inflight
+        window = self.window
+        order = self._order
+        if len(order) > 2 * window:         # forget the acknowledged
+            self._order = order = [p for p in order if p in inflight]
         limit = max(256, CHUNK_BYTES)
-        while self.dataReady("inbox"):
-            if len(self._inflight) >= self.window or (
-                    self._inflight and self._inflight_bytes >= self.window_bytes):
+        head = head_topic = None
+        head_size = head_level = head_retain = -1
+        while len(inbox):
+            if len(inflight) >= window or (inflight and self._inflight_bytes >= self.window_bytes):
                 return False
             if len(out) >= limit or self._held is not None:
                 return True
-            message = self.recv("inbox")
+            message = inbox.take()
             try:
                 if isinstance(message, Message):
-                    topic, payload, level, retain = (message.topic, message.payload,
-                                                     message.qos, message.retain)
+                    topic = message.topic
+                    payload = message.payload
+                    level = message.qos
+                    retain = message.retain
                 elif isinstance(message, tuple) and len(message) == 2:
                     topic, payload = message
-                    level, retain = 0, False
+                    level = 0
+                    retain = False
                 else:
                     raise TypeError("MQTTClient publishes (topic, payload) or Message, not %r"
                                     % (message,))
                 if topic is not self._topic:
                     self._topic_bytes = topic_name(topic)
                     self._topic = topic
-                payload = payload_bytes(payload)
+                if not isinstance(payload, (bytes, bytearray)):
+                    payload = payload_bytes(payload)
             except (TypeError, ValueError) as exc:
                 self._fail(exc, True)
                 return False
+            size = len(payload)
+            if topic is not head_topic or size != head_size or level != head_level \
+                    or retain != head_retain:
+                head = publish_head(self._topic_bytes, size, level, retain)
+                head_topic = topic
+                head_size = size
+                head_level = level
+                head_retain = retain
+            out += head
             if level:
                 pid = self._next_pid()
-                self._inflight[pid] = (self._topic_bytes, payload, retain)
-                self._order.append(pid)
-                self._inflight_bytes += len(self._topic_bytes) + len(payload) + _COST
-                if len(self._order) > 2 * self.window:
-                    self._order = [p for p in self._order if p in self._inflight]
-                add_publish(out, self._topic_bytes, payload, 1, retain, pid)
+                inflight[pid] = (self._topic_bytes, payload, retain)
+                order.append(pid)
+                self._inflight_bytes += len(self._topic_bytes) + size + _COST
+                out.append(pid >> 8)
+                out.append(pid & 255)
             else:
-                add_publish(out, self._topic_bytes, payload, 0, retain, 0)
                 self.published += 1
+            out += payload
         return False
 
 

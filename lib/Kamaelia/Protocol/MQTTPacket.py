@@ -144,12 +144,22 @@ def connect(client_id, keepalive, clean_session, will=None, username=None, passw
     return bytes(out)
 
 
+def publish_head(topic, size, level, retain, dup=False):
+    """What comes before the packet id (at QoS 1) and the payload of a
+    PUBLISH to ``topic`` (bytes, checked) of ``size`` payload bytes: the
+    same for every message of one topic, size and QoS, so a client
+    publishing a stream makes it once."""
+    out = bytearray()
+    out.append(PUBLISH | (8 if dup else 0) | level << 1 | (1 if retain else 0))
+    _length(out, 2 + len(topic) + size + (2 if level else 0))
+    _field(out, topic)
+    return bytes(out)
+
+
 def add_publish(out, topic, payload, level, retain, pid, dup=False):
     """Append a PUBLISH: ``topic`` and ``payload`` bytes-like (checked),
     ``pid`` the packet id when ``level`` is 1."""
-    out.append(PUBLISH | (8 if dup else 0) | level << 1 | (1 if retain else 0))
-    _length(out, 2 + len(topic) + len(payload) + (2 if level else 0))
-    _field(out, topic)
+    out += publish_head(topic, len(payload), level, retain, dup)
     if level:
         out.append(pid >> 8)
         out.append(pid & 255)
