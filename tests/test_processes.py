@@ -1,5 +1,6 @@
 """Behaviour seen from outside the process, on every runtime: console
-pipelines driven through stdin, and CPU use while idle."""
+pipelines driven through stdin, CPU use while idle, and an MQTT client's
+will when its process is killed."""
 
 import queue
 import threading
@@ -9,6 +10,7 @@ import pytest
 
 from runtimes import RUNTIMES, start, cpu_seconds
 from servers import Server
+from tools import mosquitto
 
 
 class LineReader:
@@ -91,3 +93,25 @@ def test_an_unhandled_exception_can_be_one_line_on_stderr(runtime):
     assert lines[0].startswith("Axon: ValueError: nobody hears this -- "), lines
     assert "Complainer_" in lines[0] and "'signal'" in lines[0] and "linked nowhere" in lines[0], \
         lines
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_an_mqtt_clients_will_is_published_when_its_process_is_killed(runtime):
+    if not mosquitto.available():
+        pytest.skip("mosquitto is not installed (apt-get install mosquitto)")
+    from brokers import Subscriber
+    broker = mosquitto.Broker()
+    try:
+        wills = Subscriber(broker.port, [("will/#", 1)], keep=1)
+        proc = start(runtime, "tests/support/mqtt_will_script.py", str(broker.port))
+        try:
+            LineReader(proc.stdout).until(b"connected\n")
+            assert wills.wait(1, 0)["count"] == 0
+        finally:
+            proc.kill()
+            proc.wait(10)
+        got = wills.wait(1, 10)
+        wills.stop()
+        assert got["kept"] == [["will/board", b"died".hex(), 1, False]], got
+    finally:
+        broker.stop()

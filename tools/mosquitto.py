@@ -4,7 +4,8 @@ loopback port for the tests and the benchmarks.
     broker = Broker(users=None); broker.port; broker.stop()
 
 A generated configuration: anonymous clients allowed (or only ``users``,
-a dict of name to password, through a password file), persistence on and
+a dict of name to password, through a password file), a second listener
+with TLS on ``tls_port`` when given a certificate and key, persistence on and
 saved after every change (so that a SIGKILL loses as little as the broker
 can), no limit on the messages queued for a client, run as the current
 user (as root Mosquitto would become "mosquitto", who cannot write its
@@ -39,7 +40,9 @@ def available():
 
 
 class Broker:
-    def __init__(self, users=None):
+    def __init__(self, users=None, tls=None):
+        """``tls``: (certificate chain PEM, key PEM) bytes for a second,
+        TLS listener on ``tls_port`` (else ``tls_port`` is None)."""
         if not available():
             raise RuntimeError("mosquitto is not installed (apt-get install mosquitto)")
         self.dir = tempfile.mkdtemp(prefix="mosquitto-")
@@ -64,6 +67,14 @@ class Broker:
             lines += ["allow_anonymous false", "password_file %s" % path]
         else:
             lines.append("allow_anonymous true")
+        self.tls_port = None
+        if tls:
+            self.tls_port = _free_port()
+            for name, pem in zip(("cert.pem", "key.pem"), tls):
+                with open(os.path.join(self.dir, name), "wb") as f:
+                    f.write(pem)
+            lines += ["listener %d 127.0.0.1" % self.tls_port,
+                      "certfile %s/cert.pem" % self.dir, "keyfile %s/key.pem" % self.dir]
         self.conf = os.path.join(self.dir, "mosquitto.conf")
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")

@@ -22,6 +22,7 @@ from axonport import ticks_ms, ticks_diff
 from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.Protocol.MQTT import MQTTClient, Message
 from Kamaelia.Internet.ReconnectingTCPClient import connected
+from checks import need_module, tls_context
 from mqttkit import (Broker, Subscriber, publish, publish_series, series, stream_sha256,
                      hexdigest, run_client)
 
@@ -342,6 +343,25 @@ def test_a_broker_killed_mid_stream_loses_no_qos1_message():
           "%d resent with DUP" % (count // 3, count, got["count"], got["duplicates"],
                                   client.resent))
     assert got["missing"] == 0 and got["distinct"] == count, got
+
+
+def test_tls_through_the_tcp_clients_ssl():
+    need_module("ssl")
+    broker = Broker(tls=True)
+    sub = Subscriber(broker.port, [("tls/#", 1)])
+
+    def script(d):
+        assert d.until(lambda: connected_count(d), 10), d.kinds()
+        for i in range(50):
+            d.send(Message("tls/n", b"%d" % i, qos=1))
+        d.send(producerFinished(), "signal")
+        assert d.until(d.ended, 20), d.kinds()
+
+    client = MQTTClient("127.0.0.1", broker.tls_port, ssl=tls_context(broker.ca))
+    driver = run_client(client, script)
+    assert driver.kinds() == ["connected", "producerFinished"], driver.kinds()
+    got = sub.wait(50, 10)
+    assert got["count"] == 50 and got["missing"] == 0, got
 
 
 for _name in list(globals()):

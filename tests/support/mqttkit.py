@@ -2,7 +2,9 @@
 and paho-mqtt peers run by the pytest process (brokers.py), asked for
 through the test-server factory's control connection (testserver.py).
 
-- ``Broker(users=None)``: ``.port``; ``kill()``, ``restart()``,
+- ``Broker(users=None, tls=False)``: ``.port`` (with ``tls``, also
+  ``.tls_port`` and ``.ca``, the DER certificate of the CA that signed
+  the broker's); ``kill()``, ``restart()``,
   ``kill_restart(down_for)``, ``pause()``, ``resume()``.  Without
   Mosquitto on the machine the test is skipped, saying so.
 - ``Subscriber(port, topics, client_id="", clean_session=True, keep=0)``:
@@ -30,12 +32,14 @@ from checks import SkipTest
 
 
 class Broker:
-    def __init__(self, users=None):
-        answer = _Control.ask({"cmd": "broker", "users": users})
+    def __init__(self, users=None, tls=False):
+        answer = _Control.ask({"cmd": "broker", "users": users, "tls": tls})
         if "skip" in answer:
             raise SkipTest(answer["skip"])
         self.id = answer["id"]
         self.port = answer["port"]
+        self.tls_port = answer.get("tls_port")
+        self.ca = binascii.unhexlify(answer["ca"]) if "ca" in answer else None
 
     def _do(self, op, *args):
         _Control.ask({"cmd": "broker_do", "id": self.id, "op": op, "args": args})

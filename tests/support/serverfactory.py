@@ -19,7 +19,8 @@ One JSON request per line, one JSON answer per line (an error is
   {"cmd": "client_result", "id": I[, "timeout": s]} -> its record, once done
   {"cmd": "client_blocked", "id": I[, "timeout": s]} -> its record, once a
                                                      flood client's send waited
-  {"cmd": "broker"[, "users": {name: password}]}  -> {"id", "port"}: Mosquitto
+  {"cmd": "broker"[, "users": {name: password}][, "tls": true]}
+                                                  -> {"id", "port"[, "tls_port", "ca"]}: Mosquitto
   {"cmd": "broker_do", "id", "op"[, "args"]}      -> op: kill, restart, pause, resume,
                                                      kill_restart (args: [down_for])
   {"cmd": "mqtt_subscriber", "port", "topics": [[filter, qos]], "client_id",
@@ -116,7 +117,12 @@ class ServerFactory:
             if cmd == "broker" and not brokers.mosquitto_available():
                 return {"skip": "mosquitto is not installed (apt-get install mosquitto)"}
             if cmd == "broker":
-                thing = brokers.Broker(req.get("users"))
+                tls = None
+                if req.get("tls"):
+                    cert = the_ca().issue_cert("localhost", "127.0.0.1")
+                    tls = (b"".join(blob.bytes() for blob in cert.cert_chain_pems),
+                           cert.private_key_pem.bytes())
+                thing = brokers.Broker(req.get("users"), tls)
             else:
                 thing = brokers.Subscriber(req["port"], req["topics"], req.get("client_id", ""),
                                            req.get("clean_session", True), req.get("keep", 0))
@@ -125,7 +131,11 @@ class ServerFactory:
                 self.next_id += 1
                 self.servers[tid] = thing
                 mine.append(tid)
-            return {"id": tid, "port": getattr(thing, "port", None)}
+            answer = {"id": tid, "port": getattr(thing, "port", None)}
+            if getattr(thing, "tls_port", None):
+                answer["tls_port"] = thing.tls_port
+                answer["ca"] = ca_der(the_ca()).hex()
+            return answer
         if cmd == "mqtt_publish":
             import brokers
             if "series" in req:
