@@ -400,6 +400,19 @@ def test_demo(mode, no_leftovers):
     assert " B/s" in out
 
 
+def test_demo_mqtt_sensor_on_the_virtual_board(no_leftovers):
+    from tools import mosquitto
+    if not mosquitto.available():
+        pytest.skip("mosquitto is not installed (apt-get install mosquitto)")
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "demo.py"), "--mqtt",
+                           "--count", "8"], capture_output=True, text=True, timeout=90)
+    out = proc.stdout
+    assert proc.returncode == 0, out + proc.stderr
+    assert "board: OK 8; 8 of 8 readings arrived: OK" in out, out
+    for n in range(8):
+        assert '"n": %d,' % n in out, out
+
+
 # A board's 64 KB on the 32-bit ESP32-like build.  The 64-bit unix port
 # needs more: its objects are larger, and its collector scans thread stacks
 # conservatively, so what stays alive varies from run to run (at 64K one

@@ -19,11 +19,13 @@ TOOLS = os.path.join(ROOT, "tools")
 # run as scripts on either runtime.
 ON_MICROPYTHON = sorted(glob.glob(os.path.join(interpreters.BOARD_SCRIPTS, "*.py"))) + [
     os.path.join(TOOLS, name + ".py")
-    for name in ("seed_example", "datasource_example", "bench_client", "handoff_bench")]
+    for name in ("seed_example", "datasource_example", "bench_client", "handoff_bench",
+                 "mqtt_sensor_example")]
 
 # Tools with a --help that only prints (package_json writes, footprint and
 # extras_cost measure).
-WITH_HELP = ["bench", "demo", "deploy", "esp32like", "min_heap", "virtual_board"]
+WITH_HELP = ["bench", "demo", "deploy", "esp32like", "min_heap", "virtual_board", "mqtt_bench",
+             "server_bench"]
 
 
 @pytest.mark.parametrize("path", ON_MICROPYTHON, ids=lambda p: os.path.relpath(p, TOOLS))
@@ -69,3 +71,15 @@ def test_board_call_runs_the_function_and_forgets_it():
     script = interpreters.board_call("run_seed", ["seed_example", "h", "1", "f", "2"])
     assert script.endswith("_run_seed(['seed_example', 'h', '1', 'f', '2'])\n"
                            "del _run_seed\nimport gc\ngc.collect()\n")
+
+
+def test_the_mqtt_bench_prints_every_row():
+    from tools import mosquitto
+    if not mosquitto.available():
+        pytest.skip("mosquitto is not installed (apt-get install mosquitto)")
+    proc = subprocess.run([sys.executable, os.path.join(TOOLS, "mqtt_bench.py"), "--count", "300",
+                           "--rtt", "20"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("  ")]
+    assert len(rows) == 10, proc.stdout
+    assert all(" - " not in row for row in rows[1:]), proc.stdout    # every figure measured

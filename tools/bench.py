@@ -13,7 +13,10 @@ run, with servers it starts on 127.0.0.1:
     still streams 1 MB through the client;
   - the ESP32-like build (tools/esp32like.py; 32-bit, GIL): the smallest
     heap for the seed example at any rate with the library frozen and as
-    .mpy, and the .mpy import footprint, against their targets.
+    .mpy, and the .mpy import footprint, against their targets;
+  - MQTT through Mosquitto (tools/mqtt_bench.py): publish throughput at
+    QoS 0 and 1, round-trip latency and idle heap, against umqtt.simple
+    on the unix port and paho-mqtt on CPython.
 Each figure is the best of --repeat runs (default 3; --quick takes 3 of
 smaller sends), the modes taking turns.  A send is reported two ways: the
 stream (the server's first to last byte, MB/s, with the min/median/max of
@@ -38,7 +41,7 @@ import time
 
 if not __package__:             # run by path: python tools/bench.py
     import by_path  # noqa: F401
-from tools import esp32like, footprint, min_heap                                # noqa: E402
+from tools import esp32like, footprint, min_heap, mqtt_bench                    # noqa: E402
 from tools.interpreters import ROOT, local_command, micropython_exe            # noqa: E402
 
 CLIENT = os.path.join(ROOT, "tools", "bench_client.py")
@@ -323,6 +326,11 @@ def main():
     print("micropython  smallest -X heapsize streaming 1 MB through the client: %s"
           % ("%d KB" % (heap // 1024) if heap else "none up to 512 KB"))
     esp32like_heap_table()
+    print()
+    if args.quick:
+        mqtt_bench.measure(2000, 100)
+    else:
+        mqtt_bench.measure(20000, 500)
 
 
 # Targets on the ESP32-like build (32-bit, GIL), the seed example streaming

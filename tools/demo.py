@@ -7,6 +7,7 @@ progress and a checksum check.
     tools/demo --device /dev/ttyUSB0 --server-host 192.168.1.20 [--server-port 9000]
                --wifi SSID PASSWORD
     tools/demo --local micropython|cpython
+    tools/demo --mqtt [--count 20] [--device PORT --server-host ADDRESS --wifi SSID PASSWORD]
 
 Default: start the virtual board (tools/virtual_board.py), deploy the
 library and tools/seed_example.py to it with mpremote (.mpy unless --py),
@@ -25,6 +26,12 @@ that network first (ports/micropython/wifi.py).
 --local RUNTIME runs the example as a local process instead (the old
 main job; --runtime is the same option under its old name).
 
+--mqtt: the board as an MQTT sensor.  Starts Mosquitto on this machine
+(tools/mosquitto.py; listening on --server-host), deploys the library and
+tools/mqtt_sensor_example.py to the board and runs it: the board
+publishes --count readings at QoS 1, and a paho-mqtt subscriber here
+prints each as it arrives.  Exit status 0 only if every reading arrived.
+
 Every wait has a deadline: the stream may take three times as long as
 size/rate plus a minute, then it is stopped and reported as a failure.
 """
@@ -35,17 +42,20 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 if not __package__:             # run by path: python tools/demo.py
     import by_path  # noqa: F401
 from tools.deploy import Device, DeployError, deploy                    # noqa: E402
 from tools.interpreters import ROOT, local_command                      # noqa: E402
-from tools.onboard import make_file, join_wifi, start_seed, seed_result  # noqa: E402
+from tools.onboard import (make_file, join_wifi, start_seed, start_example,  # noqa: E402
+                           seed_result)
 from tools.sink import Sink                                             # noqa: E402
 from tools.virtual_board import VirtualBoard, BoardError                # noqa: E402
 
 SEED = os.path.join(ROOT, "tools", "seed_example.py")
+SENSOR = os.path.join(ROOT, "tools", "mqtt_sensor_example.py")
 BOARD_FILE = "seed-data.bin"
 
 
@@ -135,6 +145,59 @@ def run_on_board(args, port):
     return report(sink, args.size, expected, status, said)
 
 
+def run_mqtt_on_board(args, port):
+    """The board publishes readings to a broker here; a subscriber here
+    shows them arrive."""
+    from tools import mosquitto
+    if not mosquitto.available():
+        raise RuntimeError("Mosquitto is not installed (apt-get install mosquitto)")
+    import paho.mqtt.client as paho
+    device = Device(port)
+    print("deploying the library (%s) and mqtt_sensor_example to %s"
+          % (".py" if args.py else ".mpy", port), flush=True)
+    deploy(port, mpy=not args.py, extra=[(SENSOR, "mqtt_sensor_example.py")],
+           log=lambda line: None)
+    host = args.server_host
+    if args.wifi:
+        print("joining WiFi %r" % args.wifi[0], flush=True)
+        print("  board address: %s" % join_wifi(device, args.wifi[0], args.wifi[1]))
+    broker = mosquitto.Broker(bind=host)
+    seen = []
+    all_came = threading.Event()
+
+    def arrived(client, userdata, message):
+        print("  %s %s" % (message.topic, message.payload.decode()), flush=True)
+        seen.append(message.payload)
+        if len(seen) >= args.count:
+            all_came.set()
+
+    subscriber = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id="demo-watch")
+    subscriber.on_connect = lambda c, u, f, r, p: c.subscribe("sensors/+/temperature", 1)
+    subscriber.on_message = arrived
+    try:
+        subscriber.connect(host, broker.port)
+        subscriber.loop_start()
+        print("Mosquitto on %s:%d; the board publishes %d readings:"
+              % (host, broker.port, args.count), flush=True)
+        proc = start_example(device, "mqtt_sensor_example",
+                             [host, str(broker.port), str(args.count), "0.2"])
+        try:
+            out, _ = proc.communicate(timeout=60 + args.count)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+        status, said = seed_result(out)
+        all_came.wait(10)           # the last ones may still be on their way
+        readings = list(seen)
+        ok = status in (None, 0) and said.startswith("OK") and len(readings) == args.count
+        print("board: %s; %d of %d readings arrived: %s"
+              % (said, len(readings), args.count, "OK" if ok else "FAILED"))
+        return 0 if ok else 1
+    finally:
+        subscriber.loop_stop()
+        broker.stop()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1000000)
@@ -153,6 +216,9 @@ def main():
                         help="join the board to this WiFi network first")
     parser.add_argument("--local", "--runtime", choices=("micropython", "cpython"),
                         help="run the example as a local process, not on a board")
+    parser.add_argument("--mqtt", action="store_true",
+                        help="the board publishes sensor readings to Mosquitto here")
+    parser.add_argument("--count", type=int, default=20, help="readings, with --mqtt")
     args = parser.parse_args()
     if args.size < 1 or args.rate < 1:
         parser.error("--size and --rate must be positive")
@@ -161,13 +227,14 @@ def main():
     if args.device and args.server_host == "127.0.0.1":
         print("note: a real board cannot reach 127.0.0.1 on this machine; "
               "give --server-host ADDRESS (and --wifi)", file=sys.stderr)
+    run = run_mqtt_on_board if args.mqtt else run_on_board
     try:
         if args.device:
-            return run_on_board(args, args.device)
+            return run(args, args.device)
         with VirtualBoard(heap=args.heap) as board:
             print("virtual board on %s%s" % (board.port, ", heap " + args.heap if args.heap
                                                else ""), flush=True)
-            return run_on_board(args, board.port)
+            return run(args, board.port)
     except (DeployError, BoardError, RuntimeError) as e:
         print("demo: %s" % e, file=sys.stderr)
         return 1

@@ -29,9 +29,9 @@ import time
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 
 
-def _free_port():
+def _free_port(bind="127.0.0.1"):
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+        probe.bind((bind, 0))
         return probe.getsockname()[1]
 
 
@@ -40,17 +40,19 @@ def available():
 
 
 class Broker:
-    def __init__(self, users=None, tls=None):
+    def __init__(self, users=None, tls=None, bind="127.0.0.1"):
         """``tls``: (certificate chain PEM, key PEM) bytes for a second,
-        TLS listener on ``tls_port`` (else ``tls_port`` is None)."""
+        TLS listener on ``tls_port`` (else ``tls_port`` is None);
+        ``bind``: the address it listens on."""
         if not available():
             raise RuntimeError("mosquitto is not installed (apt-get install mosquitto)")
         self.dir = tempfile.mkdtemp(prefix="mosquitto-")
-        self.port = _free_port()
+        self.bind = bind
+        self.port = _free_port(bind)
         # Run as whoever runs the tests (as root, Mosquitto would become
         # the user "mosquitto", who cannot write in this directory).
         lines = ["user %s" % pwd.getpwuid(os.getuid()).pw_name,
-                 "listener %d 127.0.0.1" % self.port,
+                 "listener %d %s" % (self.port, bind),
                  "persistence true",
                  "persistence_location %s/" % self.dir,
                  "autosave_interval 1",
@@ -69,11 +71,11 @@ class Broker:
             lines.append("allow_anonymous true")
         self.tls_port = None
         if tls:
-            self.tls_port = _free_port()
+            self.tls_port = _free_port(bind)
             for name, pem in zip(("cert.pem", "key.pem"), tls):
                 with open(os.path.join(self.dir, name), "wb") as f:
                     f.write(pem)
-            lines += ["listener %d 127.0.0.1" % self.tls_port,
+            lines += ["listener %d %s" % (self.tls_port, bind),
                       "certfile %s/cert.pem" % self.dir, "keyfile %s/key.pem" % self.dir]
         self.conf = os.path.join(self.dir, "mosquitto.conf")
         with open(self.conf, "w") as f:
@@ -87,7 +89,7 @@ class Broker:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                socket.create_connection((self.bind, self.port), timeout=1).close()
                 return
             except OSError:
                 if self.proc.poll() is not None:

@@ -49,9 +49,14 @@ def join_wifi(device, ssid, password, timeout=30):
 def start_seed(device, host, port, name, rate):
     """Start the seed example on the board; a Popen of the mpremote call,
     whose stdout (text) carries the board's output."""
-    argv = ["seed_example", host, str(port), name, str(rate)]
+    return start_example(device, "seed_example", [host, str(port), name, str(rate)])
+
+
+def start_example(device, module, args):
+    """Start an example script deployed to the board's root as ``module``
+    with ``args``; a Popen of the mpremote call (stdout: the board's output)."""
     cmd = [device.mpremote, "connect", device.port, "resume", "exec",
-           board_call("run_seed", argv)]
+           board_call("run_seed", [module] + list(args), module)]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
