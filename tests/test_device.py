@@ -442,3 +442,37 @@ def test_data_source_sends_20000_small_messages_from_mpy_in_64k(runtime, heap, t
         sink.close()
     assert proc.returncode == 0 and "OK %d" % (count * 64) in proc.stdout, (proc.stdout, proc.stderr)
     assert (sink.count, sink.hexdigest()) == (count * 64, expected)
+
+
+@pytest.mark.parametrize("build_kind, heap", [("frozen", "64K"), ("mpy", "96K")])
+def test_an_mqtt_sensor_in_a_board_sized_heap(build_kind, heap, no_leftovers):
+    """tools/mqtt_sensor_example.py on the ESP32-like build: the library
+    frozen in a 64 KB heap, or from .mpy in 96 KB; every reading reaches a
+    paho subscriber through Mosquitto."""
+    from tools import mosquitto
+    if not mosquitto.available():
+        pytest.skip("mosquitto is not installed (apt-get install mosquitto)")
+    from brokers import Subscriber
+    script = os.path.join(ROOT, "tools", "mqtt_sensor_example.py")
+    workdir = board_dir()
+    files = [(script, "lib/example.py")]
+    if build_kind == "mpy":
+        files += [(s, "lib/" + r) for s, r in library_files()]
+    build(files, True, workdir)
+    count = 40
+    broker = mosquitto.Broker()
+    try:
+        sub = Subscriber(broker.port, [("sensors/+/temperature", 1)])
+        code = ("import sys\nsys.argv[:] = %r\nimport example\n"
+                % (["example", "127.0.0.1", str(broker.port), str(count), "0.01"]))
+        path = os.path.join(workdir, "lib") + (os.pathsep + ".frozen" if build_kind == "frozen"
+                                               else "")
+        proc = subprocess.run([esp32like_exe(frozen=build_kind == "frozen"), "-X",
+                               "heapsize=" + heap, "-c", code], env=micropython_env(path),
+                              capture_output=True, text=True, timeout=60)
+        got = sub.wait(count, 10)
+        sub.stop()
+    finally:
+        broker.stop()
+    assert proc.returncode == 0 and "OK %d" % count in proc.stdout, (proc.stdout, proc.stderr)
+    assert got["count"] == count and got["missing"] == 0, got

@@ -23,6 +23,7 @@ from Axon.Ipc import producerFinished, shutdownMicroprocess
 from Kamaelia.Protocol.MQTT import MQTTClient, Message
 from Kamaelia.Internet.ReconnectingTCPClient import connected
 from checks import need_module, tls_context
+from testserver import TestServer
 from mqttkit import (Broker, Subscriber, publish, publish_series, series, stream_sha256,
                      hexdigest, run_client)
 
@@ -343,6 +344,25 @@ def test_a_broker_killed_mid_stream_loses_no_qos1_message():
           "%d resent with DUP" % (count // 3, count, got["count"], got["duplicates"],
                                   client.resent))
     assert got["missing"] == 0 and got["distinct"] == count, got
+
+
+def test_a_broker_breaking_the_protocol_is_an_error_then_the_end():
+    accepted = "\x20\x02\x00\x00"
+    for garbage in ("\x30\xff\xff\xff\xff\x7f",      # a length of five bytes
+                    "\x30\x03\x00\x09a",                # a topic longer than the packet
+                    "\xf0\x00"):                          # no such packet type
+        server = TestServer("send", data=accepted + garbage, then="silent")
+
+        def script(d):
+            assert d.until(d.ended, 10), d.kinds()
+
+        driver = run_client(MQTTClient("127.0.0.1", server.port, reconnect=False), script)
+        # (The CONNACK and the garbage may come in one piece: then the
+        # garbage is found before the session is announced.)
+        assert driver.kinds()[-2:] == ["MQTTError", "producerFinished"], driver.kinds()
+        assert driver.kinds()[:-2] in ([], ["connected"]), driver.kinds()
+        assert "the broker sent" in str(driver.signals[-2]), driver.signals[-2]
+        server.stop()
 
 
 def test_tls_through_the_tcp_clients_ssl():

@@ -318,8 +318,13 @@ class MQTTClient(component):
     def _from_tcp(self, item):
         if isinstance(item, (bytes, bytearray)):
             self._last_heard = ticks_ms()
-            for first, body in self._parser.feed(item):
-                self._packet(first, body)
+            try:
+                for first, body in self._parser.feed(item):
+                    self._packet(first, body)
+            except MQTTError as exc:
+                self._fail(exc)
+            except (IndexError, ValueError) as exc:     # UnicodeError is a ValueError
+                self._fail(MQTTError("the broker sent a malformed packet (%s)" % (exc,)))
         elif isinstance(item, disconnected):
             self._parser.reset()
             self._ping_out = False

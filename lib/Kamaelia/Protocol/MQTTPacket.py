@@ -240,8 +240,10 @@ def parse_publish(first, body):
     """(topic str, payload bytes, qos, retain, dup, pid) of a PUBLISH body."""
     level = (first >> 1) & 3
     n = body[0] << 8 | body[1]
-    topic = str(body[2:2 + n], "utf-8")
     i = 2 + n
+    if i + (2 if level else 0) > len(body):
+        raise MQTTError("the broker sent a PUBLISH shorter than its topic")
+    topic = str(body[2:i], "utf-8")
     pid = 0
     if level:
         pid = body[i] << 8 | body[i + 1]
