@@ -59,6 +59,7 @@ class Broker:
                  "autosave_on_changes true",
                  "max_queued_messages 0",
                  "max_queued_bytes 0",
+                 "max_inflight_messages 0",
                  "log_dest file %s/log" % self.dir]
         if users:
             path = os.path.join(self.dir, "passwords")

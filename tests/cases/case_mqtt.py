@@ -11,9 +11,13 @@ pytest process) and independent peers (paho-mqtt), on every runtime.
   its code on "signal", then the end; good credentials are accepted.
 - The QoS 1 window holds the producer back while the broker is silent,
   and everything arrives once it answers again.
-- producerFinished: every QoS 1 message acknowledged, then DISCONNECT
-  (the will is not published); shutdownMicroprocess: no DISCONNECT, the
-  will is published.
+- producerFinished: every QoS 1 message acknowledged (and out of
+  "published", in order), then DISCONNECT (the will is not published);
+  shutdownMicroprocess: no DISCONNECT, the will is published.
+- A broker killed (SIGKILL) and restarted in the middle of 10 000 QoS 1
+  messages: the client loses none.
+- A broker breaking the protocol is an MQTTError, then the end.
+- TLS through the TCP client's ssl=.
 - clean_session=False keeps the session across clients; True does not.
 """
 
@@ -50,8 +54,10 @@ def connected_count(driver):
 
 
 def piece(i):
-    """The i-th message of a stream: a topic of seven, 0 to 1.5 KB of payload."""
-    return "t/%d" % (i % 7), bytes((i + j) & 255 for j in range(i * 5 % 1500))
+    """The i-th message of a stream: a topic of seven, 0 to 1 KB of payload
+    (the ESP32-like build runs this from .mpy in 128 KB, the library's
+    code 52 KB of it: larger payloads fragment what is left)."""
+    return "t/%d" % (i % 7), bytes((i + j) & 255 for j in range(i * 5 % 1000))
 
 
 def test_qos0_and_qos1_publishes_reach_a_paho_subscriber_exactly():
@@ -209,14 +215,16 @@ def test_finishing_waits_for_every_ack_and_stopping_publishes_the_will():
     def finish(d):
         assert d.until(lambda: connected_count(d), 10), d.kinds()
         for message in numbered(100, lambda i: 1):
-            d.send(message)
+            d.publish(message)
         d.send(producerFinished(), "signal")
         assert d.until(d.ended, 20), d.kinds()
 
     client = MQTTClient("127.0.0.1", broker.port, will=Message("will/a", b"gone", qos=1))
-    driver = run_client(client, finish)
+    driver = run_client(client, finish, acked=True)
     assert driver.kinds() == ["connected", "producerFinished"], driver.kinds()
     assert client.published == 100 and not client._inflight
+    # Each came out of "published" once the broker had it, in order.
+    assert driver.acked_runs == [[0, 99]], driver.acked_runs
     got = sub.wait(100, 10)
     assert got["count"] == 100 and got["missing"] == 0, got
 
@@ -325,25 +333,49 @@ def test_a_broker_killed_mid_stream_loses_no_qos1_message():
     broker = Broker()
     sub = Subscriber(broker.port, [("k/#", 1)], client_id="kill-sub", clean_session=False)
     count = 10000
+    at_kill = [None]
 
     def script(d):
         assert d.until(lambda: connected_count(d), 10), d.kinds()
         for i in range(count):
+            # Keep the subscriber close behind: Mosquitto holds what its
+            # subscriber has not taken in memory, and saves it only now and
+            # then, so a SIGKILL at full speed loses hundreds of messages
+            # it had acknowledged (seen: 556, 1018); this test is about
+            # what the publishing client loses.
+            if i % 100 == 0 and i > 300:
+                # (Collecting meanwhile: a driver that stopped taking
+                # "published" would hold the client.)
+                assert d.until(lambda: sub.wait(i - 300, 0)["count"] >= i - 300, 10), i
             if i == count // 3:
                 broker.kill_restart(0.5)
-            d.send(Message("k/n", b"%d" % i, qos=1))
+                # Dead now: what the client has had acknowledged so far (an
+                # acknowledgement already on its way may still come in).
+                at_kill[0] = client.published
+            d.publish(Message("k/n", b"%d" % i, qos=1))
         d.send(producerFinished(), "signal")
         assert d.until(d.ended, 60), d.kinds()
 
     client = MQTTClient("127.0.0.1", broker.port, initial_delay=0.1, max_delay=1)
-    driver = run_client(client, script)
+    driver = run_client(client, script, acked=True)
     assert client.published == count and not client._inflight
     assert connected_count(driver) >= 2, driver.kinds()
     got = sub.wait(count, 30)
-    print("broker killed after %d of %d QoS 1 messages: %d received, %d duplicates, "
-          "%d resent with DUP" % (count // 3, count, got["count"], got["duplicates"],
-                                  client.resent))
-    assert got["missing"] == 0 and got["distinct"] == count, got
+    print("broker killed after %d of %d QoS 1 messages were acknowledged: %d received, "
+          "%d duplicates, %d resent with DUP, %d missing %r"
+          % (at_kill[0], count, got["count"], got["duplicates"], client.resent,
+             got["missing"], got["first_missing"]))
+    # The broker acknowledged every message, once and in order (those resent
+    # after the restart were the ones it had not): the client kept each
+    # until then.
+    assert driver.acked_runs == [[0, count - 1]], driver.acked_runs
+    # Mosquitto acknowledges a message before it saves it, so a SIGKILL may
+    # lose the last one or two it acknowledged (about one run in ten): the
+    # broker's by then, not the client's to send again.  A message the
+    # client lost would be missing from elsewhere.
+    for n in got["first_missing"]:
+        assert at_kill[0] - 3 <= n <= at_kill[0] + 3, (n, at_kill, got)
+    assert got["missing"] <= 2 and got["distinct"] + got["missing"] == count, got
 
 
 def test_a_broker_breaking_the_protocol_is_an_error_then_the_end():

@@ -27,6 +27,7 @@ from axonport import ticks_ms, ticks_diff
 from Axon.Scheduler import scheduler
 from Axon.ThreadedComponent import threadedcomponent
 from Axon.Ipc import producerFinished, shutdownMicroprocess
+from Axon.AxonExceptions import noSpaceInBox
 from testserver import _Control
 from checks import SkipTest
 
@@ -119,12 +120,15 @@ class Driver(threadedcomponent):
     "control"; what the client puts out of "outbox" and "signal" is
     collected in ``received`` (Messages; with ``keep`` False only counted,
     in ``count`` and the running ``digests`` of those at QoS 0 and 1, as
-    stream_sha256 makes them) and ``signals``.
+    stream_sha256 makes them) and ``signals``; with ``acked``, what comes
+    out of the client's "published" (payloads that are numbers) in
+    ``acked_runs``, [first, last] of each run of consecutive numbers.
     ``until(condition, timeout)`` waits, collecting, until condition()
     holds; False if the time ran out.  When the script is done (or
     failed: ``error``), the client is stopped if it has not ended."""
 
-    Inboxes = {"inbox": "the client's outbox", "control": "the client's signal"}
+    Inboxes = {"inbox": "the client's outbox", "control": "the client's signal",
+               "acked": "the client's published"}
     Outboxes = {"outbox": "publish", "subscribe": "subscribe", "unsubscribe": "unsubscribe",
                 "signal": "the client's control"}
 
@@ -136,6 +140,7 @@ class Driver(threadedcomponent):
         self.count = 0
         self.digests = (hashlib.sha256(), hashlib.sha256())     # at QoS 0, at QoS 1
         self.signals = []
+        self.acked_runs = []            # [first, last]: numbered payloads acknowledged, in runs
         self.error = None
 
     def collect(self):
@@ -148,6 +153,26 @@ class Driver(threadedcomponent):
                 stream_sha256([message], self.digests[message.qos])
         while self.dataReady("control"):
             self.signals.append(self.recv("control"))
+        runs = self.acked_runs
+        while self.dataReady("acked"):
+            number = int(self.recv("acked").payload)
+            if runs and runs[-1][1] + 1 == number:
+                runs[-1][1] = number
+            else:
+                runs.append([number, number])
+
+    def publish(self, message):
+        """Send ``message`` to the client's "inbox", collecting what comes
+        out of the client while the queue is full: a driver that only
+        waited would stop taking "published" and hold the client, which
+        then takes nothing from it (a cycle)."""
+        while True:
+            try:
+                self.send_nowait(message, "outbox")
+                return
+            except noSpaceInBox:
+                self.collect()
+                self.pause(0.2)
 
     def ended(self):
         return bool(self.signals) and isinstance(self.signals[-1],
@@ -177,10 +202,12 @@ class Driver(threadedcomponent):
             self.until(self.ended, 10)
 
 
-def run_client(client, script, keep=True):
+def run_client(client, script, keep=True, acked=False):
     """Wire a Driver running ``script`` to ``client``, run both to the
     end; raises what the script raised.  Returns the driver."""
     driver = Driver(script, keep)
+    if acked:
+        driver.link((client, "published"), (driver, "acked"))
     for box in ("outbox", "subscribe", "unsubscribe"):
         driver.link((driver, box), (client, "inbox" if box == "outbox" else box))
     driver.link((driver, "signal"), (client, "control"))

@@ -19,6 +19,12 @@ Boxes:
 - "outbox": a ``Message`` for each one arriving on a subscription
   (``topic, payload = message`` unpacks it; ``dup`` is True on one the
   broker sent again).
+- "published": each QoS 1 Message sent to "inbox", once the broker has
+  acknowledged it (it is the broker's from then on: a board may now
+  forget the reading), in that order; only when the box is linked before
+  the client starts.  Whatever takes them must keep taking: a producer
+  that waits for room in "inbox" without reading them holds the client,
+  which then takes nothing from "inbox".
 - "control": ``producerFinished`` publishes everything that reached
   "inbox", waits until every QoS 1 message is acknowledged (across
   reconnects), sends DISCONNECT and closes; ``shutdownMicroprocess``
@@ -126,6 +132,7 @@ class MQTTClient(component):
                "_fromtcp": "the TCP client's outbox and signal",
                "_tick": "the keepalive clock"}
     Outboxes = {"outbox": "Message received",
+                "published": "QoS 1 Message acknowledged by the broker",
                 "signal": "connected, disconnected, errors; then the end",
                 "_totcp": "packets", "_tcpcontrol": "the TCP client's control",
                 "_clockcontrol": "the clock's control"}
@@ -189,12 +196,14 @@ class MQTTClient(component):
         self.port = port
         self._parser = Parser()
         self._online = False
-        self._inflight = {}         # pid -> (topic bytes, payload bytes, retain)
+        self._inflight = {}         # pid -> (topic bytes, payload bytes, retain, Message)
         self._order = []            # pids in the order they were sent (some acknowledged)
         self._inflight_bytes = 0
         self._pid = 0
         self._sub_pids = {}         # pid -> [filter]: waiting for SUBACK
         self._received = []         # Messages not yet out of "outbox"
+        self._confirmed = []        # acknowledged Messages not yet out of "published"
+        self._confirm = False       # "published" is linked
         self._out = bytearray()     # packets of this turn
         self._topic = None          # the last topic published, and its bytes
         self._topic_bytes = b""
@@ -236,6 +245,7 @@ class MQTTClient(component):
             self.link((self, "_clockcontrol"), (self.clock, "control"))
             children.append(self.clock)
         self.addChildren(*children)
+        self._confirm = self.outboxes["published"].target is not None
         for child in children:
             child.activate()
 
@@ -243,7 +253,7 @@ class MQTTClient(component):
         """One turn: True if there is more to do at once, False to pause,
         None when finished."""
         self._deliver()
-        while not self._received and self.dataReady("_fromtcp"):
+        while not self._received and not self._confirmed and self.dataReady("_fromtcp"):
             self._from_tcp(self.recv("_fromtcp"))
         if self.dataReady("_tick"):
             while self.dataReady("_tick"):
@@ -271,7 +281,7 @@ class MQTTClient(component):
                 self.send(self._error, "signal")
             self.send(self._end, "signal")
             return None
-        return busy or bool(self._received)
+        return busy or bool(self._received) or bool(self._confirmed)
 
     def _stop(self, end, to_tcp=None):
         """End: the TCP client and the clock are told, and ``end`` goes out
@@ -305,13 +315,13 @@ class MQTTClient(component):
             self._last_sent = ticks_ms()
 
     def _deliver(self):
-        received = self._received
-        count = 0
-        while count < len(received) and self._held is None:
-            self.send(received[count], "outbox")
-            count += 1
-        if count:
-            del received[:count]
+        for waiting, box in ((self._received, "outbox"), (self._confirmed, "published")):
+            count = 0
+            while count < len(waiting) and self._held is None:
+                self.send(waiting[count], box)
+                count += 1
+            if count:
+                del waiting[:count]
 
     # -- from the broker ------------------------------------------------------------
 
@@ -349,6 +359,8 @@ class MQTTClient(component):
             if entry is not None:
                 self._inflight_bytes -= len(entry[0]) + len(entry[1]) + _COST
                 self.published += 1
+                if self._confirm:
+                    self._confirmed.append(entry[3])
         elif kind == PUBLISH:
             topic, payload, level, retain, dup, pid = parse_publish(first, body)
             message = Message(topic, payload, min(level, 1), retain)
@@ -384,7 +396,7 @@ class MQTTClient(component):
         order = [pid for pid in self._order if pid in self._inflight]
         self._order = order
         for pid in order:
-            topic, payload, retain = self._inflight[pid]
+            topic, payload, retain, message = self._inflight[pid]
             add_publish(self._out, topic, payload, 1, retain, pid, True)
             self.resent += 1
 
@@ -488,7 +500,7 @@ class MQTTClient(component):
             out += head
             if level:
                 pid = self._next_pid()
-                inflight[pid] = (self._topic_bytes, payload, retain)
+                inflight[pid] = (self._topic_bytes, payload, retain, message)
                 order.append(pid)
                 self._inflight_bytes += len(self._topic_bytes) + size + _COST
                 out.append(pid >> 8)
