@@ -80,7 +80,7 @@ from Kamaelia.Internet.ReconnectingTCPClient import ReconnectingTCPClient, conne
 from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
 from Kamaelia.Protocol.MQTTPacket import (MQTTError, Parser, refused, parse_publish, connect,
                                           add_publish, publish_head, puback, subscribe, unsubscribe,
-                                          topic_name, topic_filter, payload_bytes, qos,
+                                          topic_name, topic_filter, payload_bytes, check_qos,
                                           CONNACK, PUBLISH, PUBACK, SUBACK, UNSUBACK,
                                           PINGRESP, PINGREQ, DISCONNECT)
 
@@ -99,7 +99,7 @@ class Message(Sized):
     def __init__(self, topic, payload, qos=0, retain=False):
         topic_name(topic)
         payload_bytes(payload)
-        _check_qos(qos)
+        check_qos(qos)
         self.topic = topic
         self.payload = payload
         self.qos = qos
@@ -120,8 +120,6 @@ class Message(Sized):
         return "Message(%r, %r, qos=%d, retain=%r)" % (self.topic, self.payload, self.qos,
                                                        self.retain)
 
-
-_check_qos = qos
 
 
 class MQTTClient(component):
@@ -525,5 +523,5 @@ def _filters(items):
     for item in items:
         pattern, level = (item, 0) if isinstance(item, str) else item
         topic_filter(pattern)
-        result.append((pattern, qos(level)))
+        result.append((pattern, check_qos(level)))
     return result

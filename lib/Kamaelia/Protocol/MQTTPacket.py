@@ -12,7 +12,7 @@ throughout; nothing here touches a socket.
 - Checks: ``topic_name`` (a publish topic: a non-empty str, no wildcard,
   no NUL, at most 65535 bytes as UTF-8), ``topic_filter`` (wildcards only
   as whole levels, ``#`` last), ``payload_bytes`` (bytes, bytearray,
-  memoryview or str as UTF-8), ``qos`` (0 or 1: QoS 2 is not supported).
+  memoryview or str as UTF-8), ``check_qos`` (0 or 1: QoS 2 is not supported).
   A bad value is a ValueError or TypeError that says what is wrong.
 """
 
@@ -93,7 +93,7 @@ def payload_bytes(payload):
                     % type(payload).__name__)
 
 
-def qos(level):
+def check_qos(level):
     if level == 2 and not isinstance(level, bool):
         raise ValueError("QoS 2 is not supported: publish and subscribe with QoS 0 or 1")
     if level not in (0, 1) or isinstance(level, bool):
