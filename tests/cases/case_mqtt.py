@@ -19,6 +19,8 @@ pytest process) and independent peers (paho-mqtt), on every runtime.
 - A broker breaking the protocol is an MQTTError, then the end.
 - TLS through the TCP client's ssl=.
 - clean_session=False keeps the session across clients; True does not.
+- After a reconnect to a broker that kept no session, the subscriptions
+  are made again.
 """
 
 import hashlib
@@ -376,6 +378,28 @@ def test_a_broker_killed_mid_stream_loses_no_qos1_message():
     for n in got["first_missing"]:
         assert at_kill[0] - 3 <= n <= at_kill[0] + 3, (n, at_kill, got)
     assert got["missing"] <= 2 and got["distinct"] + got["missing"] == count, got
+
+
+def test_subscriptions_are_made_again_after_a_reconnect():
+    broker = Broker()
+
+    def script(d):
+        assert d.until(lambda: connected_count(d), 10), d.kinds()
+        # A broker restarted without this clean session has no subscription
+        # of it: the client makes them again.
+        broker.kill_restart(0.3)
+        assert d.until(lambda: connected_count(d) == 2, 15), d.kinds()
+        d.send(Message("again/sync", b"s", qos=1))
+        assert d.until(lambda: d.received, 10), d.kinds()
+        publish(broker.port, [("again/x", b"after", 1, False)])
+        assert d.until(lambda: len(d.received) == 2, 10), d.received
+
+    client = MQTTClient("127.0.0.1", broker.port, subscriptions=[("again/#", 1)],
+                        initial_delay=0.1, max_delay=0.5)
+    driver = run_client(client, script)
+    assert [(m.topic, m.payload) for m in driver.received] == [("again/sync", b"s"),
+                                                                ("again/x", b"after")]
+    assert client.sessions == 2
 
 
 def test_a_broker_breaking_the_protocol_is_an_error_then_the_end():
