@@ -207,7 +207,8 @@ class Connection(object):
                     self.wakeup.wait(lock)
                     if self._state() == _STOP:
                         break
-                heard = ticks_ms()
+                if silent_ms is not None:
+                    heard = ticks_ms()
         except Exception as exc:        # MemoryError too: reported, not lost
             if self._state() != _STOP:
                 client._record(exc)
