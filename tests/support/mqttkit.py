@@ -125,17 +125,20 @@ class Driver(threadedcomponent):
     ``acked_runs``, [first, last] of each run of consecutive numbers.
     ``until(condition, timeout)`` waits, collecting, until condition()
     holds; False if the time ran out.  When the script is done (or
-    failed: ``error``), the client is stopped if it has not ended."""
+    failed: ``error``), the client is stopped if it has not ended (with
+    ``hears_end`` False, its "signal" is not linked here, and the script
+    ends it)."""
 
     Inboxes = {"inbox": "the client's outbox", "control": "the client's signal",
                "acked": "the client's published"}
     Outboxes = {"outbox": "publish", "subscribe": "subscribe", "unsubscribe": "unsubscribe",
                 "signal": "the client's control"}
 
-    def __init__(self, script, keep=True):
+    def __init__(self, script, keep=True, hears_end=True):
         threadedcomponent.__init__(self)
         self.script = script
         self.keep = keep
+        self.hears_end = hears_end      # the client's "signal" comes here
         self.received = []
         self.count = 0
         self.digests = (hashlib.sha256(), hashlib.sha256())     # at QoS 0, at QoS 1
@@ -197,7 +200,7 @@ class Driver(threadedcomponent):
             self.script(self)
         except BaseException as exc:
             self.error = exc
-        if not self.until(self.ended, 0):
+        if self.hears_end and not self.until(self.ended, 0):
             self.send(shutdownMicroprocess(), "signal")
             self.until(self.ended, 10)
 

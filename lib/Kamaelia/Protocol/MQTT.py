@@ -31,10 +31,13 @@ Boxes:
   closes at once (no DISCONNECT: the broker publishes the will) and
   drops what is not sent.
 - "signal": ``connected(host, port)`` each time the broker accepts a
-  session, ``disconnected(host, port)`` each time one ends (neither is a
-  shutdown message); the error of each connection that failed (an
-  OSError; the client connects again); a refused subscription is an
-  MQTTError, and the client goes on.  At the end: the error that ended it, if any (a broker
+  session, ``disconnected(host, port)`` each time one ends, its
+  ``error`` what ended it (an OSError; None if the broker closed it);
+  neither is a shutdown message, and the client connects again.  The
+  errors of attempts that failed are only counted (``connection_errors``):
+  an exception out of a "signal" nobody listens to would end the
+  program.  A refused subscription is an MQTTError, and the client goes
+  on.  At the end: the error that ended it, if any (a broker
   refusing the CONNECT: MQTTError with its ``code``; a lost connection
   when ``reconnect=False``), then ``producerFinished``, or the
   ``shutdownMicroprocess`` it was given.
@@ -218,6 +221,7 @@ class MQTTClient(component):
         self.published = 0          # QoS 0 written, QoS 1 acknowledged
         self.received = 0
         self.resent = 0
+        self.connection_errors = 0  # connections lost or never made
 
     # -- the loop ------------------------------------------------------------------
 
@@ -338,16 +342,19 @@ class MQTTClient(component):
             self._ping_out = False
             if self._online:
                 self._online = False
-                self.send(disconnected(self.host, self.port), "signal")
+                notice = disconnected(self.host, self.port)
+                notice.error = self._tcp_error
+                self.send(notice, "signal")
         elif isinstance(item, socketShutdown):
             self._tcp_done = True
             if self._end is None:
                 self._fail(self._tcp_error or MQTTError(
                     "the connection to %r port %d ended" % (self.host, self.port)))
         elif isinstance(item, Exception):
+            # Kept, not passed on: the TCP client connects again, and an
+            # exception out of an unlinked "signal" would end the program.
             self._tcp_error = item
-            if self._tcp_done is False and isinstance(self.tcp, ReconnectingTCPClient):
-                self.send(item, "signal")       # it tries again
+            self.connection_errors += 1
         # connected (the CONNACK says more) and dataDropped (resent here) pass.
 
     def _packet(self, first, body):
