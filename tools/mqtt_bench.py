@@ -69,44 +69,35 @@ def umqtt_dir(workdir):
     return workdir
 
 
+def _wire():
+    """Kamaelia.Protocol.MQTTPacket, from the library's sources: the
+    counter below speaks MQTT with the library's own encoders and parser."""
+    for path in (os.path.join(ROOT, "lib"), os.path.join(ROOT, "ports", "cpython")):
+        if path not in sys.path:
+            sys.path.append(path)
+    from Kamaelia.Protocol import MQTTPacket
+    return MQTTPacket
+
+
 class Counter:
     """A raw MQTT subscriber to "bench/#" at QoS 0 that counts PUBLISH
     packets and times the first and the last of ``expected``."""
 
     def __init__(self, port):
+        wire = _wire()
+        self.publish = wire.PUBLISH
+        self.parser = wire.Parser()
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-        self.sock.sendall(b"\x10\x13\x00\x04MQTT\x04\x02\x00\x00\x00\x07counter")
-        self.sock.sendall(b"\x82\x0c\x00\x01\x00\x07bench/#\x00")
-        self.buf = b""
+        self.sock.sendall(wire.connect("counter", 0, True) + wire.subscribe(1, [(b"bench/#", 0)]))
         got = 0
         while got < 2:                  # CONNACK, SUBACK
-            for first in self._packets():
-                got += 1
+            got += len(self._packets())
 
     def _packets(self):
         data = self.sock.recv(65536)
         if not data:
             raise OSError("the broker closed the counter's connection")
-        buf = self.buf + data
-        i = 0
-        end = len(buf)
-        while i + 2 <= end:
-            size = shift = 0
-            j = i + 1
-            while j < end:
-                byte = buf[j]
-                size |= (byte & 127) << shift
-                shift += 7
-                j += 1
-                if not byte & 128:
-                    break
-            else:
-                break
-            if j + size > end:
-                break
-            yield buf[i]
-            i = j + size
-        self.buf = buf[i:]
+        return self.parser.feed(data)
 
     def count(self, expected, timeout=600):
         """Seconds from the first PUBLISH to the ``expected``-th."""
@@ -114,8 +105,8 @@ class Counter:
         seen = 0
         first = None
         while seen < expected:
-            for kind in self._packets():
-                if kind & 0xF0 == 0x30:
+            for kind, body in self._packets():
+                if kind & 0xF0 == self.publish:
                     if first is None:
                         first = time.perf_counter()
                     seen += 1

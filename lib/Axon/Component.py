@@ -112,8 +112,7 @@ class component(object):
         while box.target is not None:
             box = box.target
         if box is self._held:   # filled it in this same step and goes on
-            import Axon.Seldom
-            Axon.Seldom.refuse_flood(box)
+            _seldom().refuse_flood(box)
         if box.items is None:
             dropped(self.outboxes[boxname], box, message)
         elif box.put(message):

@@ -56,7 +56,7 @@ from Axon.AxonExceptions import noSpaceInBox
 from Axon.Box import LockedBox, QUEUE_LENGTH, MESSAGE_COST, SIZED
 from Axon.Component import component, no_box
 from Axon.Ipc import shutdownMicroprocess
-from Axon.Scheduler import Wakeup
+from Axon.Scheduler import Wakeup, _seldom
 
 
 def checked(kind, items):
@@ -265,8 +265,7 @@ class threadedcomponent(component):
         out = self._out
         self._out = []
         if self._discarding and out:
-            import Axon.Seldom          # the scheduler's thread: safe to import
-            out = Axon.Seldom.signals_only(self, out)
+            out = _seldom().signals_only(self, out)   # the scheduler's thread: may import
         self._drain_pending = False
         done = self._thread_done
         lock.release()

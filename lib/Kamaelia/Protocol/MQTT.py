@@ -317,13 +317,19 @@ class MQTTClient(component):
             self._last_sent = ticks_ms()
 
     def _deliver(self):
-        for waiting, box in ((self._received, "outbox"), (self._confirmed, "published")):
-            count = 0
-            while count < len(waiting) and self._held is None:
-                self.send(waiting[count], box)
-                count += 1
-            if count:
-                del waiting[:count]
+        if self._received:
+            self._send_waiting(self._received, "outbox")
+        if self._confirmed:
+            self._send_waiting(self._confirmed, "published")
+
+    def _send_waiting(self, waiting, box):
+        """Send from ``waiting`` until one fills its receiver (the rest
+        wait for the next turn)."""
+        count = 0
+        while count < len(waiting) and self._held is None:
+            self.send(waiting[count], box)
+            count += 1
+        del waiting[:count]
 
     # -- from the broker ------------------------------------------------------------
 
