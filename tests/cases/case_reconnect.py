@@ -8,6 +8,7 @@ from Kamaelia.Chassis.Pipeline import Pipeline
 from Kamaelia.Chassis.Graphline import Graphline
 from Kamaelia.Internet.ReconnectingTCPClient import (
     ReconnectingTCPClient, connected, disconnected, dataDropped)
+from Kamaelia.Internet.ThreadedTCPClient import ThreadedTCPClient
 from testserver import TestServer
 from payloads import large_messages, sha256_stream
 from components import Source, Collector, Trigger
@@ -197,3 +198,67 @@ def test_bad_arguments():
             pass
         else:
             raise AssertionError("accepted %r" % (args,))
+
+
+def test_resend_false_starts_each_connection_with_initialsendmessage_alone():
+    # What reached "inbox" while no connection was up is dropped when the
+    # next comes up, in one dataDropped before its connected; the server
+    # sees each connection start with initialsendmessage.
+    from mqttkit import Driver
+    server = TestServer("sink", keep=True)
+    client = ReconnectingTCPClient("127.0.0.1", server.port, initialsendmessage=b"HELLO",
+                                   resend=False, initial_delay=0.1, max_delay=0.2)
+
+    def kinds(d):
+        return [type(s).__name__ for s in d.signals]
+
+    def script(d):
+        assert d.until(lambda: "connected" in kinds(d), 10), kinds(d)
+        server.restart(1.0)
+        assert d.until(lambda: "disconnected" in kinds(d), 10), kinds(d)
+        d.send(b"lost1")
+        d.send(b"lost2")
+        assert d.until(lambda: kinds(d).count("connected") == 2, 10), kinds(d)
+        d.send(b"after")
+        d.send(producerFinished(), "signal")
+        assert d.until(d.ended, 10), kinds(d)
+
+    driver = Driver(script)
+    driver.link((driver, "outbox"), (client, "inbox"))
+    driver.link((driver, "signal"), (client, "control"))
+    driver.link((client, "outbox"), (driver, "inbox"))
+    driver.link((client, "signal"), (driver, "control"))
+    client.activate()
+    driver.activate()
+    scheduler.run.runThreads()
+    assert driver.error is None, driver.error
+    # (Connection errors of the attempts while the server was down aside.)
+    names = [type(s).__name__ for s in driver.signals if not isinstance(s, Exception)]
+    assert names == ["connected", "disconnected", "dataDropped", "connected",
+                     "socketShutdown"], kinds(driver)
+    dropped = [s for s in driver.signals if isinstance(s, dataDropped)][0]
+    assert (dropped.nbytes, dropped.messages) == (10, 2), dropped
+    server.stop()
+    assert server.kept() == b"HELLOHELLOafter"
+
+
+def test_recv_timeout_breaks_a_silent_connection():
+    server = TestServer("silent")
+    client = ThreadedTCPClient("127.0.0.1", server.port, recv_timeout=0.5)
+    k = Collector()
+    Pipeline(client, k).activate()
+    start = ticks_ms()
+    scheduler.run.runThreads()
+    took = ticks_diff(ticks_ms(), start)
+    assert [type(s).__name__ for s in k.signals][-1] == "socketShutdown", k.signals
+    error = k.signals[0]
+    assert isinstance(error, OSError) and error.args[0] == 110, repr(error)
+    assert "nothing received for 0.5 s" in str(error) and "port %d" % server.port in str(error)
+    assert 500 <= took <= 500 + 3 * 200 + 500, took
+    for bad in (0, -1, "1", True):
+        try:
+            ThreadedTCPClient("127.0.0.1", server.port, recv_timeout=bad)
+        except ValueError as exc:
+            assert "recv_timeout" in str(exc), exc
+        else:
+            raise AssertionError("recv_timeout=%r was accepted" % (bad,))
