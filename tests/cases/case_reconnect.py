@@ -15,7 +15,8 @@ from components import Source, Collector, Trigger
 from scripted import Script
 
 DEADLINES = {"test_server_down_for_a_while_then_back": 30,
-             "test_reconnects_after_the_server_drops_the_connection": 30}
+             "test_reconnects_after_the_server_drops_the_connection": 30,
+             "test_resend_false_starts_each_connection_with_initialsendmessage_alone": 40}
 
 THREAD_RACES = ["test_reconnects_after_the_server_drops_the_connection",
                 "test_stop_during_backoff_is_prompt",
@@ -214,6 +215,9 @@ def test_resend_false_starts_each_connection_with_initialsendmessage_alone():
 
     def script(d):
         assert d.until(lambda: "connected" in kinds(d), 10), kinds(d)
+        # The server has the connection in hand (a restart closes only the
+        # connections it has accepted).
+        assert server.wait_bytes(5)["bytes"] >= 5
         server.restart(1.0)
         assert d.until(lambda: "disconnected" in kinds(d), 10), kinds(d)
         d.send(b"lost1")
